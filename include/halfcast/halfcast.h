@@ -239,6 +239,47 @@ void hc_check_report_free(hc_check_report *r);
 size_t hc_check_report_count(const hc_check_report *r);
 /* One line per problem: "node 'NAME' (Op): cause". Borrowed from the report. */
 const char *hc_check_report_item(const hc_check_report *r, size_t i);
+/* Nodes whose op halfcast does not know: their own ports could not be checked. */
+size_t hc_check_report_unchecked(const hc_check_report *r);
+
+/* ---------------------------------------------------------------------------------------- */
+/* Running a model.                                                                           */
+
+typedef struct hc_session hc_session;
+
+typedef struct hc_session_options {
+    /* Outputs to compute ("name" or "name:port"); none: the model's outputs. Borrowed. */
+    const char *const *outputs;
+    size_t n_outputs;
+} hc_session_options;
+
+/* A tensor handed in or out. Inputs are borrowed until hc_session_run returns; outputs are
+ * owned by the session and valid until the next run or hc_session_free. rank <= 8. */
+typedef struct hc_tensor {
+    hc_dtype dtype;
+    int rank;
+    int64_t dims[8];
+    const void *data;
+} hc_tensor;
+
+/* Prepare a model for running: weights are used in place from the model (no copies), every
+ * needed op must have a kernel (HC_UNSUPPORTED names the op and node otherwise). The model
+ * must outlive the session. */
+hc_status hc_session_new(hc_ctx *ctx, const hc_model *m, const hc_session_options *opts,
+                         hc_session **out);
+void hc_session_free(hc_session *s);
+size_t hc_session_input_count(const hc_session *s);
+size_t hc_session_output_count(const hc_session *s);
+/* Input i's name, dtype and (possibly partly unknown) shape. */
+hc_status hc_session_input_info(const hc_session *s, size_t i, hc_io_info *info);
+const char *hc_session_output_name(const hc_session *s, size_t i);
+/* Set an input by name. The dtype must match; known dims must match. */
+hc_status hc_session_set_input(hc_session *s, const char *name, const hc_tensor *t);
+hc_status hc_session_run(hc_session *s);
+hc_status hc_session_output(const hc_session *s, size_t i, hc_tensor *t);
+/* Peak bytes of tensor memory the session held, and nodes executed by the last run. */
+size_t hc_session_peak_bytes(const hc_session *s);
+uint64_t hc_session_nodes_run(const hc_session *s);
 
 #ifdef __cplusplus
 }

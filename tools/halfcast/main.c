@@ -4,7 +4,12 @@
 #include <string.h>
 
 static const hc_cli_cmd COMMANDS[] = {
-    {"version", "print the version", hc_cmd_version},
+    {"convert", "convert a float32 model to fp16 (type-checked, written atomically)",
+     hc_cmd_convert},
+    {"check", "re-type every node; report mismatched edges and disallowed dtypes", hc_cmd_check},
+    {"inspect", "nodes, ops, weights by dtype and encoding; --plan: each node's precision",
+     hc_cmd_inspect},
+    {"version", "print the version and the CPU paths this machine uses", hc_cmd_version},
 };
 
 static void usage(FILE *f) {

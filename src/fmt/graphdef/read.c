@@ -63,20 +63,24 @@ static hc_status read_shape(reader *r, hc_span s, hc_shape *out) {
     return st;
 }
 
-/* Element wire type of each *_val field, or 0 when the field is not a numeric list. */
+static bool is_val_field(uint32_t field) {
+    return (field >= 5 && field <= 7) || field == 10 || field == 11 || field == 13 ||
+           field == 16 || field == 17;
+}
+
+/* Element wire type of a numeric *_val field. */
 static uint32_t val_wire_type(uint32_t field) {
     switch (field) {
-    case 5: case 16: return HC_WT_I32;  /* float_val; uint32_val is varint, see below */
-    case 6: return HC_WT_I64;           /* double_val */
-    case 7: case 10: case 11: case 13: case 17: return HC_WT_VARINT;
-    default: return 0;
+    case 5: return HC_WT_I32;  /* float_val */
+    case 6: return HC_WT_I64;  /* double_val */
+    default: return HC_WT_VARINT; /* int_val, int64_val, bool_val, half_val, uint32/64_val */
     }
 }
 
 /* Gather a *_val list: one packed field is kept as a view; anything else is re-packed into
  * the arena so that every consumer sees one packed payload. */
 static hc_status add_vals(reader *r, hc_tensor_proto *t, const hc_pb_field *f, hc_buf *extra) {
-    uint32_t wt = f->num == 16 ? HC_WT_VARINT : val_wire_type(f->num);
+    uint32_t wt = val_wire_type(f->num);
     if (t->val_field && t->val_field != f->num)
         return hc_fail(r->ctx, HC_MALFORMED, NULL, "tensor mixes value fields %u and %u",
                        t->val_field, f->num);
@@ -139,7 +143,7 @@ static hc_status read_tensor(reader *r, hc_span s, hc_tensor_proto **out) {
         } else if (f.num == 4 && f.wt == HC_WT_LEN) {
             t->content = f.s;
             t->enc = HC_ENC_CONTENT;
-        } else if (val_wire_type(f.num)) {
+        } else if (is_val_field(f.num)) {
             st = add_vals(r, t, &f, &extra);
         } else if (f.num == 8) {
             t->val_field = 8; /* string_val: counted, read from src when needed */
