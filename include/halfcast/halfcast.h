@@ -190,6 +190,8 @@ typedef struct hc_convert_stats {
     size_t consts_repacked;    /* half_val constants rewritten as packed bytes */
     size_t consts_duplicated;  /* constants shared by fp16 and fp32 consumers, split in two */
     size_t batchnorm_rewritten;/* FusedBatchNorm V1 rewritten to V3 (T=half, U=float) */
+    size_t consts_repaired;    /* constants whose value dtype disagreed with their dtype attr,
+                                  rewritten in the attr's dtype (TensorFlow rejects them) */
     uint64_t values_overflow;  /* finite fp32 values beyond fp16 range (became +-inf) */
     uint64_t values_underflow; /* nonzero fp32 values that became zero in fp16 */
     uint64_t values_subnormal; /* values stored as fp16 subnormals (precision lost) */

@@ -207,10 +207,12 @@ static hc_status prepare_const(hc_session *s, uint32_t i) {
         return fail_node(s, i, HC_UNSUPPORTED, "constant rank is unknown or above 8");
     const void *data;
     size_t count;
-    hc_status st = hc_tensor_values(s->ctx, &s->arena, t, &data, &count);
+    /* The dtype attribute types the edges; a value stored as another dtype is converted. */
+    hc_dtype dt = hc_k_attr_type(n, "dtype", t->dtype);
+    hc_status st = hc_tensor_values_as(s->ctx, &s->arena, t, dt, &data, &count);
     if (st) return st == HC_NOMEM ? st : fail_node(s, i, st, "cannot read its value");
     hc_val *v = &s->kn[i].value;
-    v->dtype = t->dtype;
+    v->dtype = dt;
     v->rank = t->shape.rank;
     for (int32_t d = 0; d < t->shape.rank; d++) v->dims[d] = t->shape.dims[d];
     v->data = count ? (void *)data : NULL;

@@ -170,6 +170,10 @@ uint32_t hc_node_data_inputs(const hc_node *n);
  * *count receives the element count. */
 hc_status hc_tensor_values(hc_ctx *ctx, hc_arena *arena, const hc_tensor_proto *t,
                            const void **data, size_t *count);
+/* Values converted to dtype `to` (through double) when the tensor holds another numeric
+ * dtype; the same as hc_tensor_values when it does not. */
+hc_status hc_tensor_values_as(hc_ctx *ctx, hc_arena *arena, const hc_tensor_proto *t, hc_dtype to,
+                              const void **data, size_t *count);
 /* The TensorProto *_val field number that holds values of dtype dt (0 if none). */
 uint32_t hc_tensor_val_field(hc_dtype dt);
 /* Element count of a shape (-1 for unknown dims or rank, or overflow). */

@@ -110,3 +110,75 @@ hc_status hc_tensor_values(hc_ctx *ctx, hc_arena *arena, const hc_tensor_proto *
     for (; i < n; i++) memcpy(out + i * sz, out + (t->n_vals - 1) * sz, sz);
     return HC_OK;
 }
+
+static double load_as_double(const uint8_t *p, hc_dtype dt) {
+    switch (dt) {
+    case HC_DT_FLOAT: return hc_ld_f32(p);
+    case HC_DT_HALF: return hc_f16_to_f32(hc_ld_u16(p));
+    case HC_DT_DOUBLE: {
+        double d;
+        memcpy(&d, p, 8);
+        return d;
+    }
+    case HC_DT_INT32: return hc_ld_i32(p);
+    case HC_DT_INT64: return (double)hc_ld_i64(p);
+    case HC_DT_INT16: return (int16_t)hc_ld_u16(p);
+    case HC_DT_UINT16: return hc_ld_u16(p);
+    case HC_DT_INT8: return (int8_t)p[0];
+    case HC_DT_UINT8: case HC_DT_BOOL: return p[0];
+    default: return 0.0;
+    }
+}
+
+static void store_double(uint8_t *p, hc_dtype dt, double v) {
+    switch (dt) {
+    case HC_DT_FLOAT: {
+        float f = (float)v;
+        memcpy(p, &f, 4);
+        break;
+    }
+    case HC_DT_HALF: {
+        uint16_t h = hc_f32_to_f16((float)v);
+        memcpy(p, &h, 2);
+        break;
+    }
+    case HC_DT_DOUBLE: memcpy(p, &v, 8); break;
+    case HC_DT_INT32: {
+        int32_t i = (int32_t)v;
+        memcpy(p, &i, 4);
+        break;
+    }
+    case HC_DT_INT64: {
+        int64_t i = (int64_t)v;
+        memcpy(p, &i, 8);
+        break;
+    }
+    case HC_DT_INT16: case HC_DT_UINT16: {
+        uint16_t i = (uint16_t)(int32_t)v;
+        memcpy(p, &i, 2);
+        break;
+    }
+    case HC_DT_INT8: case HC_DT_UINT8: p[0] = (uint8_t)(int32_t)v; break;
+    case HC_DT_BOOL: p[0] = v != 0.0; break;
+    default: break;
+    }
+}
+
+hc_status hc_tensor_values_as(hc_ctx *ctx, hc_arena *arena, const hc_tensor_proto *t, hc_dtype to,
+                              const void **data, size_t *count) {
+    hc_status s = hc_tensor_values(ctx, arena, t, data, count);
+    if (s || t->dtype == to) return s;
+    size_t from_sz = hc_dtype_size(t->dtype), to_sz = hc_dtype_size(to), bytes;
+    if (!from_sz || !to_sz)
+        return hc_fail(ctx, HC_UNSUPPORTED, NULL, "cannot convert a %s constant to %s",
+                       hc_dtype_name(t->dtype), hc_dtype_name(to));
+    if (!hc_mul_size(*count, to_sz, &bytes))
+        return hc_fail(ctx, HC_LIMIT, NULL, "constant too large");
+    uint8_t *out = hc_arena_alloc(arena, bytes ? bytes : 1);
+    if (!out) return HC_NOMEM;
+    const uint8_t *in = *data;
+    for (size_t i = 0; i < *count; i++)
+        store_double(out + i * to_sz, to, load_as_double(in + i * from_sz, t->dtype));
+    *data = out;
+    return HC_OK;
+}

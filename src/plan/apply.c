@@ -327,6 +327,32 @@ static hc_status repack(applier *a) {
     return HC_OK;
 }
 
+/* A Const whose value is stored in another dtype than its dtype attribute (TensorFlow refuses
+ * such a graph at load) is rewritten in the attribute's dtype, which its consumers expect. */
+static hc_status repair_consts(applier *a) {
+    hc_graph *g = a->g;
+    for (uint32_t i = 0; i < g->n_nodes; i++) {
+        hc_node *n = &g->nodes[i];
+        hc_dtype dt;
+        if (n->removed || !n->def || !(n->def->flags & HC_OPF_CONST)) continue;
+        const hc_attr *v = hc_node_attr(n, "value");
+        if (!v || v->kind != HC_ATTR_TENSOR || !hc_node_attr_type(n, "dtype", &dt)) continue;
+        const hc_tensor_proto *t = v->u.tensor;
+        if (t->dtype == dt || !hc_dtype_size(dt) || !hc_dtype_size(t->dtype)) continue;
+        const void *data;
+        size_t count;
+        hc_status s = hc_tensor_values_as(g->ctx, &a->p->arena, t, dt, &data, &count);
+        if (s) return s;
+        hc_tensor_proto *nt = hc_arena_alloc(&a->p->arena, sizeof *nt);
+        if (!nt) return HC_NOMEM;
+        *nt = (hc_tensor_proto){.dtype = dt, .shape = t->shape, .enc = HC_ENC_CONTENT,
+                                .content = hc_span_of(data, count * hc_dtype_size(dt))};
+        if ((s = set_tensor(g, (int32_t)i, nt))) return s;
+        a->p->stats.consts_repaired++;
+    }
+    return HC_OK;
+}
+
 static hc_status snapshot_consts(applier *a) {
     hc_graph *g = a->g;
     a->orig_value = hc_arena_array(&a->p->arena, g->n_nodes + 1u, sizeof(hc_tensor_proto *));
@@ -342,7 +368,8 @@ static hc_status snapshot_consts(applier *a) {
 
 hc_status hc_plan_apply(hc_plan *p) {
     applier a = {.p = p, .g = &p->g};
-    hc_status s = snapshot_consts(&a);
+    hc_status s = repair_consts(&a);
+    if (!s) s = snapshot_consts(&a);
     if (s) return s;
     uint32_t edges = 0;
     for (uint32_t i = 0; i < p->g.n_nodes; i++) edges += p->g.nodes[i].n_in;

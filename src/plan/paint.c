@@ -55,7 +55,7 @@ static void visit_deny(hc_plan *p, uint32_t from, uint32_t c) {
     hc_class *k = &p->cls[c];
     k->in_deny = true;
     k->origin = p->cls[from].origin;
-    if (!k->pinned) {
+    if (!k->pinned && !k->deny_src) { /* a deny op keeps its own, more telling reason */
         const hc_class *src = &p->cls[k->origin];
         k->reason = hc_arena_printf(&p->arena, "downstream of '%s', which is fp32 (%s)",
                                     hc_node_cname(&p->g, &p->g.nodes[src->first_node]),

@@ -13,7 +13,7 @@ uint32_t hc_plan_class_of(const hc_plan *p, int32_t elem) {
 void hc_plan_pin(hc_plan *p, uint32_t c, bool deny_src, const char *reason) {
     if (c == UINT32_MAX) return;
     hc_class *k = &p->cls[c];
-    if (!k->pinned) k->reason = reason;
+    if (!k->reason) k->reason = reason; /* the first reason wins: it is the root cause */
     k->pinned = true;
     k->deny_src |= deny_src;
 }

@@ -125,7 +125,7 @@ static void summary(const args *a, const hc_model *out, const hc_convert_stats *
         json_t *casts = json_array();
         report_casts(out, true, casts);
         json_t *o = json_pack(
-            "{s:s, s:s, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:f, s:o}",
+            "{s:s, s:s, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:f, s:o}",
             "input", a->in, "output", a->out, "nodes", (json_int_t)s->nodes, "classes_fp16",
             (json_int_t)s->classes_fp16, "classes_fp32", (json_int_t)s->classes_fp32,
             "casts_added", (json_int_t)s->casts_added, "consts_fp16", (json_int_t)s->consts_fp16,
@@ -133,7 +133,7 @@ static void summary(const args *a, const hc_model *out, const hc_convert_stats *
             (json_int_t)s->consts_duplicated, "batchnorm_rewritten",
             (json_int_t)s->batchnorm_rewritten, "values_overflow", (json_int_t)s->values_overflow,
             "values_underflow", (json_int_t)s->values_underflow, "values_subnormal",
-            (json_int_t)s->values_subnormal, "bytes_in", (json_int_t)s->bytes_in, "bytes_out",
+            (json_int_t)s->values_subnormal, "consts_repaired", (json_int_t)s->consts_repaired, "bytes_in", (json_int_t)s->bytes_in, "bytes_out",
             (json_int_t)s->bytes_out, "size_ratio", ratio, "casts", casts);
         char *txt = json_dumps(o, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
         if (txt) puts(txt);
@@ -147,6 +147,9 @@ static void summary(const args *a, const hc_model *out, const hc_convert_stats *
            "(%zu split between fp16 and fp32 users, %zu repacked from half_val)\n",
            s->classes_fp16, s->classes_fp32, s->casts_added, s->consts_fp16,
            s->consts_duplicated, s->consts_repacked);
+    if (s->consts_repaired)
+        printf("  %zu constants stored in another dtype than their dtype attribute were rewritten "
+               "in the attribute's dtype\n", s->consts_repaired);
     if (s->batchnorm_rewritten)
         printf("  %zu FusedBatchNorm rewritten to FusedBatchNormV3 (T=half, U=float)\n",
                s->batchnorm_rewritten);

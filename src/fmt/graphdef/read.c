@@ -53,7 +53,7 @@ static hc_status read_shape(reader *r, hc_span s, hc_shape *out) {
         if ((st = expect_wt(r, &f, HC_WT_LEN, "shape dim"))) return st;
         hc_pb dpb = hc_pb_of(f.s, r->g->base);
         hc_pb_field df;
-        int64_t size = -1;
+        int64_t size = 0; /* proto3 default: an absent size is 0, unknown is written as -1 */
         while ((st = next(r, &dpb, &df, &got)) == HC_OK && got)
             if (df.num == 1 && df.wt == HC_WT_VARINT) size = (int64_t)df.v;
         if (st) return st;
