@@ -124,6 +124,21 @@ hc_status hc_fail_span_at(hc_ctx *ctx, hc_status s, const char *src, int line, c
     return s;
 }
 
+void hc_ctx_add_node(hc_ctx *ctx, const void *node, size_t len) {
+    if (ctx->status == HC_OK || strstr(ctx->message, "node '")) return;
+    const char *rest = ctx->message;
+    size_t flen = ctx->file ? strlen(ctx->file) : 0;
+    if (flen && !strncmp(rest, ctx->file, flen) && !strncmp(rest + flen, ": ", 2)) rest += flen + 2;
+    char tail[sizeof ctx->message], msg[sizeof ctx->message + 512];
+    snprintf(tail, sizeof tail, "%s", rest);
+    snprintf(msg, sizeof msg, "%s%snode '%.*s': %s", ctx->file ? ctx->file : "",
+             ctx->file ? ": " : "", (int)(len > 200 ? 200 : len), (const char *)node, tail);
+    size_t n = strlen(msg);
+    if (n >= sizeof ctx->message) n = sizeof ctx->message - 1;
+    memcpy(ctx->message, msg, n);
+    ctx->message[n] = 0;
+}
+
 void *hc_alloc(hc_ctx *ctx, size_t n) {
     ctx->alloc_count++;
     if (ctx->fail_at && ctx->alloc_count == ctx->fail_at) {

@@ -47,6 +47,10 @@ hc_status hc_fail_span_at(hc_ctx *ctx, hc_status s, const char *src, int line, c
 #define hc_fail_n(ctx, s, node, len, ...)                                                      \
     hc_fail_span_at((ctx), (s), __FILE__, __LINE__, (node), (len), __VA_ARGS__)
 
+/* Put a node's name into the recorded error when it names none yet ("FILE: node 'X': ...").
+ * For errors raised by helpers that do not know which node they work for. */
+void hc_ctx_add_node(hc_ctx *ctx, const void *node, size_t len);
+
 /* Allocation through the hook. hc_alloc returns NULL and records HC_NOMEM on failure. */
 void *hc_alloc(hc_ctx *ctx, size_t n);
 void *hc_calloc(hc_ctx *ctx, size_t count, size_t size);

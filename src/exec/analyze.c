@@ -210,7 +210,10 @@ static hc_status prepare_const(hc_session *s, uint32_t i) {
     /* The dtype attribute types the edges; a value stored as another dtype is converted. */
     hc_dtype dt = hc_k_attr_type(n, "dtype", t->dtype);
     hc_status st = hc_tensor_values_as(s->ctx, &s->arena, t, dt, &data, &count);
-    if (st) return st == HC_NOMEM ? st : fail_node(s, i, st, "cannot read its value");
+    if (st) {
+        hc_ctx_add_node(s->ctx, n->name.p, n->name.n);
+        return st;
+    }
     hc_val *v = &s->kn[i].value;
     v->dtype = dt;
     v->rank = t->shape.rank;

@@ -142,18 +142,19 @@ static void check_const(hc_check_report *r, const hc_node *n) {
 }
 
 /* Kahn's algorithm with NextIteration -> Merge back edges left out: whatever remains is on a
- * cycle no TensorFlow executor can run. */
-static void check_cycles(hc_check_report *r, const hc_graph *g) {
+ * cycle no TensorFlow executor can run. Returns a node on such a cycle, -1 when none, -2 when
+ * out of memory. */
+int32_t hc_graph_find_cycle(const hc_graph *g, hc_arena *arena) {
     uint32_t nn = g->n_nodes;
-    uint32_t *pending = hc_arena_array(&r->arena, nn + 1u, sizeof(uint32_t));
-    uint32_t *start = hc_arena_array(&r->arena, nn + 2u, sizeof(uint32_t));
-    uint32_t *queue = hc_arena_array(&r->arena, nn + 1u, sizeof(uint32_t));
-    if (!pending || !start || !queue) return;
+    uint32_t *pending = hc_arena_array(arena, nn + 1u, sizeof(uint32_t));
+    uint32_t *start = hc_arena_array(arena, nn + 2u, sizeof(uint32_t));
+    uint32_t *queue = hc_arena_array(arena, nn + 1u, sizeof(uint32_t));
+    if (!pending || !start || !queue) return -2;
     size_t edges = 0;
     for (uint32_t i = 0; i < nn; i++) edges += g->nodes[i].n_in;
-    uint32_t *out = hc_arena_array(&r->arena, edges + 1, sizeof(uint32_t));
-    uint32_t *fill = hc_arena_array(&r->arena, nn + 1u, sizeof(uint32_t));
-    if (!out || !fill) return;
+    uint32_t *out = hc_arena_array(arena, edges + 1, sizeof(uint32_t));
+    uint32_t *fill = hc_arena_array(arena, nn + 1u, sizeof(uint32_t));
+    if (!out || !fill) return -2;
     for (int pass = 0; pass < 2; pass++) {
         for (uint32_t i = 0; i < nn; i++) {
             const hc_node *n = &g->nodes[i];
@@ -182,10 +183,13 @@ static void check_cycles(hc_check_report *r, const hc_graph *g) {
             if (--pending[out[k]] == 0) queue[tail++] = out[k];
     }
     for (uint32_t i = 0; i < nn && done < nn; i++)
-        if (!g->nodes[i].removed && pending[i]) {
-            add(r, &g->nodes[i], "is on a cycle that does not pass through a NextIteration");
-            break;
-        }
+        if (!g->nodes[i].removed && pending[i]) return (int32_t)i;
+    return -1;
+}
+
+static void check_cycles(hc_check_report *r, const hc_graph *g) {
+    int32_t i = hc_graph_find_cycle(g, &r->arena);
+    if (i >= 0) add(r, &g->nodes[i], "is on a cycle that does not pass through a NextIteration");
 }
 
 hc_status hc_check(hc_ctx *ctx, const hc_model *m, hc_check_report **report) {

@@ -123,9 +123,11 @@ typedef struct hc_graph {
     uint32_t *index; /* open addressing: node index + 1, 0 = empty */
     uint32_t index_cap;
     /* GraphDef fields other than nodes (library, versions, unknown), verbatim, tag included,
-     * in file order; head_fields came before the first node. */
+     * in file order; top_pos[i] is the number of nodes read before field i, so the writer
+     * can put them back exactly where they were. */
     hc_span *top_fields;
-    uint32_t n_top_fields, n_head_fields;
+    uint32_t *top_pos;
+    uint32_t n_top_fields;
     const uint8_t *base; /* start of the input bytes, for offsets in messages */
 } hc_graph;
 
@@ -178,6 +180,9 @@ hc_status hc_tensor_values_as(hc_ctx *ctx, hc_arena *arena, const hc_tensor_prot
 uint32_t hc_tensor_val_field(hc_dtype dt);
 /* Element count of a shape (-1 for unknown dims or rank, or overflow). */
 int64_t hc_shape_elems(const hc_shape *s);
+
+/* A node on a cycle that does not pass through NextIteration (-1: none, -2: out of memory). */
+int32_t hc_graph_find_cycle(const hc_graph *g, hc_arena *scratch);
 
 /* Node name as a NUL-terminated arena string (for messages). */
 const char *hc_node_cname(hc_graph *g, const hc_node *n);

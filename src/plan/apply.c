@@ -148,9 +148,15 @@ static hc_status lower_node(applier *a, int32_t i) {
     }
     if (!lowered) return HC_OK;
     if (def->flags & HC_OPF_CONST) {
+        if (!a->orig_value[i])
+            return hc_fail_n(g->ctx, HC_MALFORMED, g->nodes[i].name.p, g->nodes[i].name.n,
+                             "Const has no tensor value");
         hc_tensor_proto *t;
         hc_status s = make_half_tensor(a, a->orig_value[i], &t);
-        if (s) return s;
+        if (s) {
+            hc_ctx_add_node(g->ctx, g->nodes[i].name.p, g->nodes[i].name.n);
+            return s;
+        }
         p->stats.consts_fp16++;
         return set_tensor(g, i, t);
     }

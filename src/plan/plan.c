@@ -276,6 +276,12 @@ hc_status hc_plan_build(hc_plan *p, const hc_model *m, const hc_convert_options 
     if (s) return s;
     p->is_output = hc_arena_array(&p->arena, p->g.n_nodes + 1u, 1);
     if (!p->is_output) return HC_NOMEM;
+    if (p->g.n_nodes == 0) return hc_fail(p->ctx, HC_MALFORMED, NULL, "the graph has no nodes");
+    int32_t cyc = hc_graph_find_cycle(&p->g, &p->arena);
+    if (cyc == -2) return HC_NOMEM;
+    if (cyc >= 0)
+        return hc_fail_n(p->ctx, HC_MALFORMED, p->g.nodes[cyc].name.p, p->g.nodes[cyc].name.n,
+                         "is on a cycle that does not pass through a NextIteration");
     if (opts->n_outputs) {
         if ((s = prune(p))) return s;
     } else {

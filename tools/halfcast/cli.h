@@ -51,4 +51,5 @@ int hc_cmd_convert(int argc, char **argv);
 int hc_cmd_check(int argc, char **argv);
 int hc_cmd_inspect(int argc, char **argv);
 int hc_cmd_demo(int argc, char **argv);
+int hc_cmd_run(int argc, char **argv);
 #endif

@@ -9,6 +9,7 @@ static const hc_cli_cmd COMMANDS[] = {
     {"check", "re-type every node; report mismatched edges and disallowed dtypes", hc_cmd_check},
     {"inspect", "nodes, ops, weights by dtype and encoding; --plan: each node's precision",
      hc_cmd_inspect},
+    {"run", "run a model on .npy, image or number inputs; write outputs as .npy", hc_cmd_run},
     {"demo", "build the built-in detector and test image, convert, check and show the result",
      hc_cmd_demo},
     {"version", "print the version and the CPU paths this machine uses", hc_cmd_version},

@@ -439,14 +439,15 @@ hc_status hc_graphdef_read(hc_graph *g, hc_span bytes) {
     while ((st = next(&r, &count, &f, &got)) == HC_OK && got) n_top += f.num != 1;
     if (st) return st;
     g->top_fields = n_top ? hc_arena_array(&g->arena, n_top, sizeof(hc_span)) : NULL;
-    if (n_top && !g->top_fields) return HC_NOMEM;
+    g->top_pos = n_top ? hc_arena_array(&g->arena, n_top, sizeof(uint32_t)) : NULL;
+    if (n_top && (!g->top_fields || !g->top_pos)) return HC_NOMEM;
     size_t done = 0;
     while ((st = next(&r, &pb, &f, &got)) == HC_OK && got) {
         if (f.num == 1) {
             if ((st = expect_wt(&r, &f, HC_WT_LEN, "GraphDef node"))) return st;
             if ((st = read_node(&r, f.s))) return st;
         } else {
-            if (g->n_nodes == 0) g->n_head_fields++;
+            g->top_pos[g->n_top_fields] = g->n_nodes;
             g->top_fields[g->n_top_fields++] = f.raw;
         }
         done += f.raw.n;

@@ -141,14 +141,16 @@ static void put_with_followers(const hc_graph *g, hc_buf *out, int32_t i, int de
 }
 
 hc_status hc_graphdef_write(const hc_graph *g, hc_buf *out) {
-    for (uint32_t i = 0; i < g->n_head_fields; i++)
-        hc_buf_put(out, g->top_fields[i].p, g->top_fields[i].n);
     /* Nodes in array order, except that followers come right after their anchor (and are
-     * skipped at their own position). */
-    for (uint32_t i = 0; i < g->n_nodes; i++)
-        if (!g->nodes[i].follower) put_with_followers(g, out, (int32_t)i, 0);
-    for (uint32_t i = g->n_head_fields; i < g->n_top_fields; i++)
-        hc_buf_put(out, g->top_fields[i].p, g->top_fields[i].n);
+     * skipped at their own position); the other GraphDef fields go back between the nodes
+     * exactly where they were read. */
+    uint32_t next = 0;
+    for (uint32_t f = 0; f <= g->n_top_fields; f++) {
+        uint32_t upto = f < g->n_top_fields ? g->top_pos[f] : g->n_nodes;
+        for (; next < upto; next++)
+            if (!g->nodes[next].follower) put_with_followers(g, out, (int32_t)next, 0);
+        if (f < g->n_top_fields) hc_buf_put(out, g->top_fields[f].p, g->top_fields[f].n);
+    }
     if (out->failed) return g->ctx->status ? g->ctx->status : HC_NOMEM;
     return HC_OK;
 }
