@@ -141,6 +141,43 @@ static void check_const(hc_check_report *r, const hc_node *n) {
     }
 }
 
+/* The node that made the TensorArray / TensorList a handle input comes from: follow input 0
+ * back through identity-like ops (Enter, Switch, Merge, Identity ...) and list updates
+ * (TensorListSetItem gives a new handle of the same list). -1 when not found. */
+static int32_t handle_source(const hc_graph *g, int32_t n) {
+    for (int steps = 0; steps < 10000 && n >= 0; steps++) {
+        const hc_node *nd = &g->nodes[n];
+        if (!nd->def) return -1;
+        uint32_t f = nd->def->flags;
+        bool passes = (f & HC_OPF_IDENTITY) || ((f & HC_OPF_HANDLE_IN) && (f & HC_OPF_HANDLE_OUT));
+        if (!passes) return (f & HC_OPF_HANDLE_OUT) ? n : -1;
+        if (!nd->n_in || nd->in[0].port < 0) return -1;
+        /* A loop Merge: take the input from outside the loop, not the NextIteration. */
+        uint32_t k = 0;
+        while (k + 1 < nd->n_in && nd->in[k].port >= 0 &&
+               hc_span_eq_str(g->nodes[nd->in[k].node].op, "NextIteration"))
+            k++;
+        n = nd->in[k].node;
+    }
+    return -1;
+}
+
+/* TensorArray / TensorList ops agree with the element type of the array or list they use. */
+static void check_handles(hc_check_report *r, const hc_graph *g, const hc_node *n) {
+    if (!(n->def->flags & HC_OPF_HANDLE_IN) || !n->def->elem_attr || !n->n_in) return;
+    int32_t src = handle_source(g, n->in[0].node);
+    if (src < 0) return;
+    const hc_node *s = &g->nodes[src];
+    hc_dtype mine, theirs;
+    if (!s->def || !s->def->elem_attr || !hc_node_attr_type(n, n->def->elem_attr, &mine) ||
+        !hc_node_attr_type(s, s->def->elem_attr, &theirs))
+        return;
+    if (mine != theirs)
+        add(r, n, "%s = %s but the %s it uses ('" HC_SPAN_FMT "') holds %s", n->def->elem_attr,
+            hc_dtype_name(mine), hc_span_eq_str(s->op, "TensorArrayV3") ? "TensorArray" : "list",
+            HC_SPAN_ARG(s->name), hc_dtype_name(theirs));
+}
+
 /* Kahn's algorithm with NextIteration -> Merge back edges left out: whatever remains is on a
  * cycle no TensorFlow executor can run. Returns a node on such a cycle, -1 when none, -2 when
  * out of memory. */
@@ -208,6 +245,7 @@ hc_status hc_check(hc_ctx *ctx, const hc_model *m, hc_check_report **report) {
         }
         check_attrs(r, n);
         check_inputs(r, g, n);
+        check_handles(r, g, n);
         if (n->def->flags & HC_OPF_CONST) check_const(r, n);
     }
     check_cycles(r, g);

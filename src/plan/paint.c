@@ -113,9 +113,7 @@ static void paint_between(hc_plan *p, uint32_t *stack) {
     for (uint32_t c = 0; c < p->n_classes; c++) down[c] = p->cls[c].mark;
     clear_marks(p);
     for (uint32_t c = 0; c < p->n_classes; c++) {
-        hc_class *k = &p->cls[c];
-        if (k->kind == HC_OPCLS_ALLOW && k->in_allow)
-            dfs(p, stack, c, 2, enter_between, down, visit_allow);
+        if (p->cls[c].in_allow) dfs(p, stack, c, 2, enter_between, down, visit_allow);
     }
 }
 
@@ -165,6 +163,21 @@ static void decide_storage_only(hc_plan *p) {
     }
 }
 
+/* With --io fp16 the graph's inputs and outputs are fp16 endpoints: ops between them and fp16
+ * compute become fp16 too (step 3), so no cast is left at the boundary unless an op needs
+ * fp32 for a reason of its own. */
+static void seed_io(hc_plan *p) {
+    for (uint32_t i = 0; i < p->g.n_nodes; i++) {
+        const hc_node *n = &p->g.nodes[i];
+        if (n->removed || !n->def) continue;
+        bool in = hc_span_eq_str(n->op, "Placeholder");
+        if (!in && !p->is_output[i]) continue;
+        uint32_t c = hc_plan_class_of(p, p->t.out_type[i][0].elem);
+        if (c == UINT32_MAX || p->cls[c].pinned || p->cls[c].kind == HC_OPCLS_DENY) continue;
+        p->cls[c].in_allow = true;
+    }
+}
+
 void hc_plan_paint(hc_plan *p) {
     if (p->opts.storage_only) {
         decide_storage_only(p);
@@ -174,6 +187,7 @@ void hc_plan_paint(hc_plan *p) {
     if (!stack) return;
     for (uint32_t c = 0; c < p->n_classes; c++)
         p->cls[c].in_allow = p->cls[c].kind == HC_OPCLS_ALLOW && !p->cls[c].pinned;
+    if (p->opts.io_fp16) seed_io(p);
     paint_deny(p, stack);
     for (uint32_t c = 0; c < p->n_classes; c++)
         if (p->cls[c].in_deny) p->cls[c].in_allow = false;
