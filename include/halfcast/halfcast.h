@@ -111,6 +111,9 @@ void hc_ctx_set_allocator(hc_ctx *ctx, const hc_allocator *a);
 /* Worker threads for kernels (0 = one per online CPU). Results do not depend on it. */
 void hc_ctx_set_threads(hc_ctx *ctx, int threads);
 void hc_ctx_set_progress(hc_ctx *ctx, hc_progress_fn fn, void *user);
+/* fsync files before renaming them into place (durable across a power loss; slower). The
+ * rename alone already makes writes atomic. Default off. */
+void hc_ctx_set_sync(hc_ctx *ctx, bool sync);
 
 /* ---------------------------------------------------------------------------------------- */
 /* Models.                                                                                    */

@@ -53,7 +53,17 @@ static bool grow(hc_arena *a, size_t n) {
     return true;
 }
 
+static void *arena_take(hc_arena *a, size_t n, bool zero);
+
 void *hc_arena_alloc(hc_arena *a, size_t n) {
+    return arena_take(a, n, true);
+}
+
+void *hc_arena_alloc_raw(hc_arena *a, size_t n) {
+    return arena_take(a, n, false);
+}
+
+static void *arena_take(hc_arena *a, size_t n, bool zero) {
     size_t need = (n + 15) & ~(size_t)15;
     if (need < n) {
         hc_fail(a->ctx, HC_LIMIT, NULL, "arena request of %zu bytes overflows", n);
@@ -65,13 +75,13 @@ void *hc_arena_alloc(hc_arena *a, size_t n) {
         if (a->head == before) {
             /* grow() linked a dedicated block behind the head. */
             hc_arena_block *b = a->head->next;
-            memset(b->data, 0, n);
+            if (zero) memset(b->data, 0, n);
             return b->data;
         }
     }
     void *p = a->head->data + a->used;
     a->used += need;
-    memset(p, 0, n);
+    if (zero) memset(p, 0, n);
     return p;
 }
 

@@ -20,6 +20,8 @@ void hc_arena_fini(hc_arena *a);
 /* 16-byte aligned, zeroed. NULL (with HC_NOMEM/HC_LIMIT recorded) on failure. */
 void *hc_arena_alloc(hc_arena *a, size_t n);
 void *hc_arena_array(hc_arena *a, size_t count, size_t size);
+/* Like hc_arena_alloc but not zeroed (for large buffers the caller fills). */
+void *hc_arena_alloc_raw(hc_arena *a, size_t n);
 /* Copy bytes into the arena, NUL-terminated. */
 char *hc_arena_strndup(hc_arena *a, const void *s, size_t n);
 hc_span hc_arena_span(hc_arena *a, const void *s, size_t n);

@@ -67,6 +67,10 @@ void hc_ctx_set_threads(hc_ctx *ctx, int threads) {
     ctx->pool = NULL;
 }
 
+void hc_ctx_set_sync(hc_ctx *ctx, bool sync) {
+    ctx->sync = sync;
+}
+
 void hc_ctx_set_progress(hc_ctx *ctx, hc_progress_fn fn, void *user) {
     ctx->progress = fn;
     ctx->progress_user = user;

@@ -30,6 +30,7 @@ struct hc_ctx {
     struct hc_pool *pool; /* worker threads, made on first use */
     hc_progress_fn progress;
     void *progress_user;
+    bool sync; /* fsync written files before the rename (durable across power loss) */
     /* Names used to prefix messages: the file being processed. */
     const char *file;
 };

@@ -87,15 +87,40 @@ void hc_f16_stats_of(const void *src, size_t n, hc_f16_stats *st) {
     }
 }
 
+/* Counts from the input and its conversion: cheaper than converting twice. */
+static void stats_of_pair(const uint8_t *src, const uint16_t *dst, size_t n, hc_f16_stats *st) {
+    uint64_t over = 0, under = 0, sub = 0, nonfinite = 0;
+    uint32_t maxbits = 0;
+    for (size_t i = 0; i < n; i++) {
+        uint32_t x;
+        memcpy(&x, src + 4 * i, 4);
+        x &= 0x7fffffffu;
+        uint32_t h = dst[i] & 0x7fffu;
+        bool finite = x < 0x7f800000u;
+        nonfinite += !finite;
+        over += finite && h == 0x7c00u;
+        under += x != 0 && h == 0;
+        sub += h != 0 && h < 0x400u;
+        if (finite && x > maxbits) maxbits = x; /* positive floats order like their bits */
+    }
+    float m;
+    memcpy(&m, &maxbits, 4);
+    st->overflow += over;
+    st->underflow += under;
+    st->subnormal += sub;
+    st->nonfinite += nonfinite;
+    if (m > st->max_abs) st->max_abs = m;
+}
+
 void hc_f32_to_f16_array(const hc_cpu *cpu, const void *src, uint16_t *dst, size_t n,
                          hc_f16_stats *stats) {
-    if (stats) hc_f16_stats_of(src, n, stats);
     if (cpu && cpu->avx512)
         hc_f32_to_f16_avx512(src, dst, n);
     else if (cpu && cpu->avx2)
         hc_f32_to_f16_avx2(src, dst, n);
     else
         hc_f32_to_f16_scalar(src, dst, n);
+    if (stats) stats_of_pair(src, dst, n, stats);
 }
 
 void hc_f16_to_f32_array(const hc_cpu *cpu, const void *src, float *dst, size_t n) {

@@ -81,7 +81,9 @@ hc_status hc_write_atomic(hc_ctx *ctx, const char *path, const void *data, size_
         return s;
     }
     hc_status s = write_all(ctx, fd, data, n, tmp);
-    if (s == HC_OK && fsync(fd) != 0)
+    /* The rename alone makes the write atomic for readers; fsync (which can take hundreds of
+     * milliseconds) is only needed to survive a power loss, so it is asked for explicitly. */
+    if (s == HC_OK && ctx->sync && fsync(fd) != 0)
         s = hc_fail(ctx, HC_IO, NULL, "cannot sync %s: %s", tmp, strerror(errno));
     /* mkstemp makes 0600; give the file the usual mode. */
     if (s == HC_OK) fchmod(fd, 0644);

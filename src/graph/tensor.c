@@ -88,7 +88,7 @@ hc_status hc_tensor_values(hc_ctx *ctx, hc_arena *arena, const hc_tensor_proto *
     uint8_t *out = hc_arena_alloc(arena, bytes ? bytes : 1);
     if (!out) return HC_NOMEM;
     *data = out;
-    if (t->enc != HC_ENC_VALUES || n == 0) return HC_OK; /* zeros */
+    if (t->enc != HC_ENC_VALUES || n == 0) return HC_OK; /* zeros (the arena zeroed them) */
     if (t->val_field == 8)
         return hc_fail(ctx, HC_UNSUPPORTED, NULL, "string constants have no dense values");
     if (t->val_field != hc_tensor_val_field(t->dtype))
@@ -174,7 +174,7 @@ hc_status hc_tensor_values_as(hc_ctx *ctx, hc_arena *arena, const hc_tensor_prot
                        hc_dtype_name(t->dtype), hc_dtype_name(to));
     if (!hc_mul_size(*count, to_sz, &bytes))
         return hc_fail(ctx, HC_LIMIT, NULL, "constant too large");
-    uint8_t *out = hc_arena_alloc(arena, bytes ? bytes : 1);
+    uint8_t *out = hc_arena_alloc_raw(arena, bytes ? bytes : 1);
     if (!out) return HC_NOMEM;
     const uint8_t *in = *data;
     for (size_t i = 0; i < *count; i++)

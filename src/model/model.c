@@ -130,6 +130,11 @@ hc_status hc_model_serialize(hc_ctx *ctx, const hc_model *m, hc_format fmt, void
 }
 
 hc_status hc_model_save(hc_ctx *ctx, const hc_model *m, const char *path, hc_format fmt) {
+    if (fmt == HC_FORMAT_AUTO) fmt = m->format;
+    /* A model's graph is never edited after it is read, so its binary form is the bytes it
+     * was read from: write those without encoding them again. */
+    if (fmt == HC_FORMAT_PB && m->format == HC_FORMAT_PB)
+        return hc_write_atomic(ctx, path, m->bytes.p, m->bytes.n, m->map.dev, m->map.ino);
     void *data;
     size_t n;
     hc_status s = hc_model_serialize(ctx, m, fmt, &data, &n);

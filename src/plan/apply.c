@@ -45,7 +45,7 @@ static hc_status make_half_tensor(applier *a, const hc_tensor_proto *src, hc_ten
     *t = (hc_tensor_proto){.dtype = HC_DT_HALF, .shape = src->shape};
     bool broadcast = src->enc == HC_ENC_VALUES && src->n_vals < count;
     size_t n = broadcast ? src->n_vals : count;
-    uint16_t *h = hc_arena_array(&p->arena, n + 1, sizeof(uint16_t));
+    uint16_t *h = hc_arena_alloc_raw(&p->arena, 2 * n + 2);
     if (!h) return HC_NOMEM;
     if (src->dtype == HC_DT_HALF) {
         memcpy(h, vals, 2 * n);
@@ -92,7 +92,7 @@ static hc_status make_float_tensor(applier *a, const hc_tensor_proto *src, hc_te
     hc_status s = hc_tensor_values(p->ctx, &p->arena, src, &vals, &count);
     if (s) return s;
     hc_tensor_proto *t = hc_arena_alloc(&p->arena, sizeof *t);
-    float *f = hc_arena_array(&p->arena, count + 1, sizeof(float));
+    float *f = hc_arena_alloc_raw(&p->arena, 4 * count + 4);
     if (!t || !f) return HC_NOMEM;
     hc_f16_to_f32_array(&p->ctx->cpu, vals, f, count);
     *t = (hc_tensor_proto){.dtype = HC_DT_FLOAT, .shape = src->shape, .enc = HC_ENC_CONTENT,

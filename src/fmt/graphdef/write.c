@@ -140,7 +140,19 @@ static void put_with_followers(const hc_graph *g, hc_buf *out, int32_t i, int de
         put_with_followers(g, out, k, depth + 1);
 }
 
+static void write_graph(const hc_graph *g, hc_buf *out);
+
 hc_status hc_graphdef_write(const hc_graph *g, hc_buf *out) {
+    /* Measure first, so the output is allocated once (no regrowth copies of the weights). */
+    hc_buf m = {.ctx = out->ctx, .measure = true};
+    write_graph(g, &m);
+    if (!out->measure) hc_buf_reserve(out, m.n);
+    write_graph(g, out);
+    if (out->failed) return g->ctx->status ? g->ctx->status : HC_NOMEM;
+    return HC_OK;
+}
+
+static void write_graph(const hc_graph *g, hc_buf *out) {
     /* Nodes in array order, except that followers come right after their anchor (and are
      * skipped at their own position); the other GraphDef fields go back between the nodes
      * exactly where they were read. */
@@ -151,6 +163,4 @@ hc_status hc_graphdef_write(const hc_graph *g, hc_buf *out) {
             if (!g->nodes[next].follower) put_with_followers(g, out, (int32_t)next, 0);
         if (f < g->n_top_fields) hc_buf_put(out, g->top_fields[f].p, g->top_fields[f].n);
     }
-    if (out->failed) return g->ctx->status ? g->ctx->status : HC_NOMEM;
-    return HC_OK;
 }
