@@ -263,7 +263,7 @@ hc_status hc_exec_analyze(hc_session *s) {
     for (size_t i = 0; i < s->n_outputs; i++) {
         uint32_t n = (uint32_t)s->outputs[i].node;
         s->kn[n].fetch = (int32_t)i;
-        if (s->kn[n].frame != 0)
+        if (out_frame(s, n) != 0)
             return fail_node(s, n, HC_UNSUPPORTED, "is inside a loop and cannot be an output");
     }
     return HC_OK;

@@ -261,7 +261,9 @@ static hc_status propagate(hc_session *s, hc_frame *f, uint32_t iter, uint32_t n
 }
 
 static void take_fetches(hc_session *s, hc_frame *f, uint32_t node, hc_val *out, bool dead) {
-    if (f != s->root || dead) return;
+    /* An Exit runs in its loop's frame but its output lives in the parent's. */
+    hc_frame *of = s->kn[node].kind == HC_K_EXIT ? f->parent : f;
+    if (of != s->root || dead) return;
     for (size_t j = 0; j < s->n_outputs; j++) {
         hc_fetch *o = &s->outputs[j];
         if (o->node != (int32_t)node) continue;
