@@ -223,15 +223,15 @@ static void conv(hc_graph *g, const char *name, const char *in, int k, int cin, 
     hc_gb_str(g, c, "data_format", "NHWC");
 }
 
-/* FusedBatchNorm (V1, inference): identity-like on the colour channels with offset +1 so that
- * Relu6 keeps them; other channels scaled. */
-static void batchnorm(hc_graph *g, const char *name, const char *in, int ch) {
+/* FusedBatchNorm (V1, inference): identity-like on the colour channels, shifted by `shift`
+ * (the first one moves [-1, 1] to [0, 2] so that Relu6 keeps them); other channels scaled. */
+static void batchnorm(hc_graph *g, const char *name, const char *in, int ch, float shift) {
     char a[4][160];
     const char *part[4] = {"gamma", "beta", "moving_mean", "moving_variance"};
     float v[4][16];
     for (int c = 0; c < ch; c++) {
         v[0][c] = c < 3 ? 1.0f : 0.5f + 0.05f * (float)c;
-        v[1][c] = c < 3 ? 1.0f : 0.1f;
+        v[1][c] = c < 3 ? shift : 0.1f;
         v[2][c] = 0.0f;
         v[3][c] = 1.0f;
     }
@@ -251,10 +251,10 @@ static void backbone(hc_graph *g) {
     const char *f = "FeatureExtractor";
     char a[160], b[160];
     conv(g, "FeatureExtractor/Conv", "Preprocessor/map/TensorArrayStack", 3, 3, 8, 2, false);
-    batchnorm(g, "FeatureExtractor/Conv/BatchNorm", "FeatureExtractor/Conv", 8);
+    batchnorm(g, "FeatureExtractor/Conv/BatchNorm", "FeatureExtractor/Conv", 8, 1.0f);
     op1(g, "Relu6", "FeatureExtractor/Conv/Relu6", HC_DT_FLOAT, "FeatureExtractor/Conv/BatchNorm");
     conv(g, "FeatureExtractor/dw", "FeatureExtractor/Conv/Relu6", 3, 8, 8, 2, true);
-    batchnorm(g, "FeatureExtractor/dw/BatchNorm", "FeatureExtractor/dw", 8);
+    batchnorm(g, "FeatureExtractor/dw/BatchNorm", "FeatureExtractor/dw", 8, 0.0f);
     op1(g, "Relu6", "FeatureExtractor/dw/Relu6", HC_DT_FLOAT, "FeatureExtractor/dw/BatchNorm");
     conv(g, "FeatureExtractor/project", "FeatureExtractor/dw/Relu6", 1, 8, 16, 1, false);
     float bias[16];

@@ -52,4 +52,5 @@ int hc_cmd_check(int argc, char **argv);
 int hc_cmd_inspect(int argc, char **argv);
 int hc_cmd_demo(int argc, char **argv);
 int hc_cmd_run(int argc, char **argv);
+int hc_cmd_verify(int argc, char **argv);
 #endif

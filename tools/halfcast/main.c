@@ -10,6 +10,8 @@ static const hc_cli_cmd COMMANDS[] = {
     {"inspect", "nodes, ops, weights by dtype and encoding; --plan: each node's precision",
      hc_cmd_inspect},
     {"run", "run a model on .npy, image or number inputs; write outputs as .npy", hc_cmd_run},
+    {"verify", "run two models on images; compare outputs and detections (exit 1 if they differ)",
+     hc_cmd_verify},
     {"demo", "build the built-in detector and test image, convert, check and show the result",
      hc_cmd_demo},
     {"version", "print the version and the CPU paths this machine uses", hc_cmd_version},
