@@ -52,5 +52,7 @@ int hc_cmd_check(int argc, char **argv);
 int hc_cmd_inspect(int argc, char **argv);
 int hc_cmd_demo(int argc, char **argv);
 int hc_cmd_run(int argc, char **argv);
+int hc_cmd_doctor(int argc, char **argv);
 int hc_cmd_verify(int argc, char **argv);
+int hc_cmd_bench(int argc, char **argv);
 #endif
