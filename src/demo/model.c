@@ -106,6 +106,7 @@ static void loop_head(hc_graph *g, const char *p, const char *limit, const char 
         snprintf(b, sizeof b, "%s/Identity_%s", p, vars[v][0]);
         snprintf(c, sizeof c, "%s/Switch_%s:1", p, vars[v][0]);
         op1(g, "Identity", b, t, c);
+        if (!v) continue; /* the counter's final value is not used: no Exit for it */
         snprintf(b, sizeof b, "%s/Exit_%s", p, vars[v][0]);
         snprintf(c, sizeof c, "%s/Switch_%s", p, vars[v][0]);
         op1(g, "Exit", b, t, c);

@@ -45,6 +45,11 @@ typedef struct hc_optstate {
 int hc_opt_next(const char *cmd, const hc_opt *opts, int argc, char **argv, hc_optstate *st,
                 const char **val);
 
+/* Benchmark models side by side in fresh `halfcast run` processes (see cmd_bench.c); pass
+ * holds the options given to each run. Prints the table. */
+int hc_bench_models(const char *const *models, int n_models, const char *const *pass, int n_pass,
+                    int procs, int runs);
+
 /* Commands. */
 int hc_cmd_version(int argc, char **argv);
 int hc_cmd_convert(int argc, char **argv);

@@ -1,6 +1,8 @@
 /* cmd_bench.c - `halfcast bench A [B ...]`: file size, load->ready (median over fresh
  * processes), first result, steady latency p50/p90 and peak RSS, side by side. Each process
  * is `halfcast run MODEL ... --time N --json`, so what is measured is what a user gets. */
+/* wait4() for the peak RSS of each child separately */
+#define _DEFAULT_SOURCE
 #include "cli.h"
 
 #include <errno.h>
@@ -183,6 +185,24 @@ static int parse(int argc, char **argv, bargs *a) {
     if (!a->n_models) return hc_cli_usage_error("bench", "give at least one model");
     if (a->procs < 1 || a->runs < 1) return hc_cli_usage_error("bench", "processes and runs must be >= 1");
     return 0;
+}
+
+int hc_bench_models(const char *const *models, int n_models, const char *const *pass, int n_pass,
+                    int procs, int runs) {
+    bargs a;
+    memset(&a, 0, sizeof a);
+    for (int i = 0; i < n_models && i < MAX_MODELS; i++) a.models[a.n_models++] = models[i];
+    for (int i = 0; i < n_pass && i < MAX_PASS; i++) a.pass[a.n_pass++] = pass[i];
+    a.procs = procs;
+    a.runs = runs;
+    result r[MAX_MODELS];
+    memset(r, 0, sizeof r);
+    for (int i = 0; i < a.n_models; i++) {
+        int rc = bench_model(&a, a.models[i], &r[i]);
+        if (rc) return rc;
+    }
+    print_table(r, a.n_models);
+    return HC_EXIT_OK;
 }
 
 int hc_cmd_bench(int argc, char **argv) {

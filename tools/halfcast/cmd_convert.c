@@ -2,19 +2,24 @@
 #include "cli.h"
 
 #include "model/model.h"
+#include "verify.h"
 
 #include <jansson.h>
 #include <stdlib.h>
 #include <string.h>
 
-enum { O_OUT = 1, O_KEEP, O_OUTPUTS, O_IO, O_STORAGE, O_FORMAT, O_JSON, O_HELP, O_QUIET };
+enum { O_OUT = 1, O_KEEP, O_OUTPUTS, O_IO, O_STORAGE, O_FORMAT, O_JSON, O_HELP, O_QUIET, O_VERIFY,
+       O_IMAGES, O_KEEP_FAILED, O_INPUT, O_EXTRA, O_SYNC };
 
 static const hc_opt OPTS[] = {
     {"output", 'o', HC_OPT_VALUE, O_OUT},     {"keep-fp32", 'k', HC_OPT_VALUE, O_KEEP},
     {"outputs", 0, HC_OPT_VALUE, O_OUTPUTS},  {"io", 0, HC_OPT_VALUE, O_IO},
     {"storage-only", 0, HC_OPT_FLAG, O_STORAGE}, {"format", 0, HC_OPT_VALUE, O_FORMAT},
     {"json", 0, HC_OPT_FLAG, O_JSON},         {"quiet", 'q', HC_OPT_FLAG, O_QUIET},
-    {"help", 'h', HC_OPT_FLAG, O_HELP},       {0}};
+    {"help", 'h', HC_OPT_FLAG, O_HELP},       {"verify", 0, HC_OPT_FLAG, O_VERIFY},
+    {"images", 0, HC_OPT_VALUE, O_IMAGES},    {"keep-failed", 0, HC_OPT_FLAG, O_KEEP_FAILED},
+    {"input", 'i', HC_OPT_VALUE, O_INPUT},    {"extra", 'e', HC_OPT_VALUE, O_EXTRA},
+    {"sync", 0, HC_OPT_FLAG, O_SYNC},         {0}};
 
 static void help(void) {
     printf("usage: halfcast convert IN -o OUT [options]\n\n"
@@ -30,6 +35,13 @@ static void help(void) {
            "                          become fp16 with no boundary casts\n"
            "      --storage-only      fp16 weights, fp32 compute (a Cast after each weight)\n"
            "      --format pb|pbtxt   output format (default: the input's)\n"
+           "      --verify            run both models on --images and keep the output only when\n"
+           "                          the fp16 model answers like the original (exit 1 if not)\n"
+           "      --images PATH       images for --verify (a file or a folder; repeatable)\n"
+           "  -i, --input NAME        the input that takes the image (default: the one of rank 3/4)\n"
+           "  -e, --extra NAME=VALUE  another input for --verify (repeatable)\n"
+           "      --keep-failed       write the output even when --verify fails (and say so)\n"
+           "      --sync              fsync the output before renaming it into place\n"
            "      --json              print the summary as JSON\n"
            "  -q, --quiet             print nothing on success\n");
 }
@@ -41,8 +53,9 @@ typedef struct args {
     char *outputs_buf;
     const char **outputs;
     size_t n_outputs;
-    bool io_fp16, storage, json, quiet;
+    bool io_fp16, storage, json, quiet, verify, keep_failed, sync;
     hc_format format;
+    hc_verify_opts *vo;
 } args;
 
 static int split_outputs(args *a, const char *v) {
@@ -89,12 +102,25 @@ static int parse(int argc, char **argv, args *a) {
             break;
         case O_JSON: a->json = true; break;
         case O_QUIET: a->quiet = true; break;
+        case O_VERIFY: a->verify = true; break;
+        case O_KEEP_FAILED: a->keep_failed = true; break;
+        case O_SYNC: a->sync = true; break;
+        case O_IMAGES:
+            if (!hc_verify_add_images(a->vo, v))
+                return hc_cli_usage_error("convert", "no images at '%s'", v);
+            break;
+        case O_INPUT: a->vo->image_input = v; break;
+        case O_EXTRA:
+            if (a->vo->n_extra == HC_RUN_MAX_INPUTS) return hc_cli_usage_error("convert", "too many --extra");
+            a->vo->extra[a->vo->n_extra++] = v;
+            break;
         case O_HELP: help(); return -1;
         default: break;
         }
     }
     if (!a->in) return hc_cli_usage_error("convert", "missing input file");
     if (!a->out) return hc_cli_usage_error("convert", "missing -o OUT");
+    if (a->verify && !a->vo->n_images) return hc_cli_usage_error("convert", "--verify needs --images");
     return 0;
 }
 
@@ -162,15 +188,44 @@ static void summary(const args *a, const hc_model *out, const hc_convert_stats *
     if (a->io_fp16) report_casts(out, false, NULL);
 }
 
+/* --verify: keep the output only when the fp16 model answers like the original. */
+static hc_status verify_step(hc_ctx *ctx, const args *a, const hc_model *in, const hc_model *out,
+                             bool *write, bool *failed) {
+    bool pass = false;
+    json_t *report = NULL;
+    hc_status s = hc_verify_models(ctx, a->in, in, a->out, out, a->vo,
+                                   a->json ? NULL : stdout, &pass, &report);
+    json_decref(report);
+    if (s) return s;
+    *write = pass || a->keep_failed;
+    *failed = !pass;
+    if (!pass)
+        fprintf(stderr, "halfcast: %s: verification failed: %s\n", a->in,
+                a->keep_failed ? "output kept anyway (--keep-failed)" : "nothing written");
+    return HC_OK;
+}
+
+static void free_args(args *a) {
+    for (int i = 0; a->vo && i < a->vo->n_images; i++) free((void *)a->vo->images[i]);
+    free(a->vo);
+    free(a->keep);
+    free(a->outputs);
+    free(a->outputs_buf);
+}
+
 int hc_cmd_convert(int argc, char **argv) {
     args a = {0};
+    a.vo = calloc(1, sizeof *a.vo);
+    if (!a.vo) return HC_EXIT_USAGE;
+    hc_verify_opts_init(a.vo);
     int rc = parse(argc, argv, &a);
     if (rc) {
-        free(a.keep);
+        free_args(&a);
         return rc < 0 ? 0 : rc;
     }
     hc_ctx *ctx = hc_cli_ctx();
     if (!ctx) return 2;
+    hc_ctx_set_sync(ctx, a.sync);
     hc_model *in = NULL, *out = NULL;
     hc_convert_options o;
     hc_convert_options_init(&o);
@@ -181,17 +236,17 @@ int hc_cmd_convert(int argc, char **argv) {
     o.io_fp16 = a.io_fp16;
     o.storage_only = a.storage;
     hc_convert_stats st;
+    bool write = true, failed = false;
     hc_status s = hc_model_open(ctx, a.in, &in);
     if (!s) s = hc_convert(ctx, in, &o, &out, &st);
-    if (!s) s = hc_model_save(ctx, out, a.out, a.format);
+    if (!s && a.verify) s = verify_step(ctx, &a, in, out, &write, &failed);
+    if (!s && write) s = hc_model_save(ctx, out, a.out, a.format);
     hc_cli_progress_done();
-    if (!s) summary(&a, out, &st);
-    rc = s ? hc_cli_fail(ctx, s) : 0;
+    if (!s && write) summary(&a, out, &st);
+    rc = s ? hc_cli_fail(ctx, s) : failed ? HC_EXIT_CHECK : HC_EXIT_OK;
     hc_model_free(out);
     hc_model_free(in);
     hc_ctx_free(ctx);
-    free(a.keep);
-    free(a.outputs);
-    free(a.outputs_buf);
+    free_args(&a);
     return rc;
 }

@@ -154,6 +154,10 @@ static void print_kind(const hc_doctor_report *r, hc_doctor_kind k, bool all,
                        const hc_doctor_finding **tmp) {
     const hc_doctor_total *t = &r->total[k];
     char b1[32], b2[32];
+    if (!t->findings) {
+        printf("%-12s none\n", hc_doctor_kind_name(k));
+        return;
+    }
     printf("%-12s %zu %s", hc_doctor_kind_name(k), t->findings,
            k == HC_DOC_UNUSED ? "nodes" : "constants");
     if (k == HC_DOC_VALUE_LIST) print_fields(t);
