@@ -52,7 +52,7 @@ static const char *missing_reason(const hc_det *a, const hc_det *best, float bes
     if (best && best_iou >= o->iou) return "its counterpart matched a higher-scoring box";
     if (a->score - o->min_score < 2 * o->score_tol)
         return "score on the threshold: the box is there in fp32 only just";
-    if (best && best_iou >= 0.5f) return "box moved (IoU below the threshold)";
+    if (best && best_iou >= 0.1f) return "box moved: its best match overlaps too little";
     return "not found: no box of this class nearby";
 }
 

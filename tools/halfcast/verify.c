@@ -196,10 +196,8 @@ static void record_diffs(verifier *v, const hc_det_report *r, const char *image)
 
 static hc_status compare_detections(verifier *v, const hc_tensor *oa, const hc_tensor *ob,
                                     const char *image, json_t *img) {
+    /* ob[] is already in A's order (matched by name), so the same indices apply. */
     hc_det_outputs wb = v->det;
-    int idx[4] = {v->det.boxes, v->det.scores, v->det.classes, v->det.count};
-    int *wbi[4] = {&wb.boxes, &wb.scores, &wb.classes, &wb.count};
-    for (int k = 0; k < 4; k++) *wbi[k] = idx[k] >= 0 ? v->outs[idx[k]].b_index : -1;
     hc_det *da = NULL, *db = NULL;
     size_t na = 0, nb = 0;
     bool ok = hc_read_detections(oa, &v->det, &da, &na) && hc_read_detections(ob, &wb, &db, &nb);
@@ -304,12 +302,13 @@ static void print_detections(const verifier *v, FILE *f) {
     for (size_t k = 0; k < n && k < 12; k++) {
         json_t *e = json_array_get(v->diffs, k);
         json_t *box = json_object_get(e, "fp32") ? json_object_get(e, "fp32") : json_object_get(e, "fp16");
-        fprintf(f, "  %-7s %s: class %lld score %.3f: %s\n",
+        fprintf(f, "  %-7s %s: class %lld score %.3f: %s (best IoU %.2f)\n",
                 json_string_value(json_object_get(e, "issue")),
                 json_string_value(json_object_get(e, "image")),
                 (long long)json_integer_value(json_object_get(box, "class")),
                 json_real_value(json_object_get(box, "score")),
-                json_string_value(json_object_get(e, "why")));
+                json_string_value(json_object_get(e, "why")),
+                json_real_value(json_object_get(e, "iou")));
     }
     if (n > 12) fprintf(f, "  ... %zu more differences (see --json)\n", n - 12);
 }
