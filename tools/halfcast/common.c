@@ -1,6 +1,8 @@
 /* common.c - errors, exit codes, option parsing and the progress bar for the CLI. */
 #include "cli.h"
 
+#include "base/io.h"
+
 #include <stdarg.h>
 #include <string.h>
 #include <unistd.h>
@@ -24,9 +26,19 @@ int hc_cli_usage_error(const char *cmd, const char *fmt, ...) {
 
 static bool bar_drawn;
 static int bar_last = -1;
+static const char *bar_stage;
+static double bar_start;
 
+/* Drawn only once a stage has taken a second: short work stays quiet. */
 static void progress_bar(void *user, const char *stage, double fraction) {
     (void)user;
+    double now = hc_now();
+    if (stage != bar_stage) {
+        bar_stage = stage;
+        bar_start = now;
+        bar_last = -1;
+    }
+    if (now - bar_start < 1.0 || fraction >= 1.0) return;
     int pct = (int)(fraction * 100.0 + 0.5);
     if (pct == bar_last) return;
     bar_last = pct;
