@@ -140,6 +140,7 @@ static void print_item(const hc_doctor_finding *f) {
     if (f->same_name) printf(", same as '%s'", f->same_name);
     if (f->est_ms >= 0.01) printf(", est. %.2f ms", f->est_ms);
     if (!f->fixable) printf(" [%s]", f->fix);
+    if (f->superseded) printf(" [removed: see duplicates, unused]");
     printf("\n");
 }
 
@@ -163,7 +164,7 @@ static void print_kind(const hc_doctor_report *r, hc_doctor_kind k, bool all,
     if (k == HC_DOC_VALUE_LIST) print_fields(t);
     if (t->values) printf(", %llu values", (unsigned long long)t->values);
     printf(", %s", human((double)t->bytes, b1, sizeof b1));
-    if (t->est_ms > 0) printf("; est. %.2f ms to load", t->est_ms);
+    if (t->est_ms >= 0.005) printf("; est. %.2f ms to load", t->est_ms);
     printf("; --fix %s %s", t->saved >= 0 ? "saves" : "adds",
            human((double)(t->saved >= 0 ? t->saved : -t->saved), b2, sizeof b2));
     if (t->fixable < t->findings) printf(" (%zu kept, see below)", t->findings - t->fixable);
@@ -184,8 +185,9 @@ static void print_cost(const hc_doctor_cost *c) {
     printf("estimates: halfcast's decoder, best of %d runs on this machine:\n", c->runs);
     for (int w = 0; w < 3; w++)
         if (c->sample[w])
-            printf("  %s lists %.2f ns/value (measured on '%s', %llu values)\n", WT[w],
-                   c->ns_per_value[w], c->sample[w], (unsigned long long)c->sample_values[w]);
+            printf("  %s lists %.2f ns/value (measured on '%s', %llu values%s)\n", WT[w],
+                   c->ns_per_value[w], c->sample[w], (unsigned long long)c->sample_values[w],
+                   c->sample_values[w] < 65536 ? ", repeated to 64k" : "");
     if (c->byte_sample)
         printf("  tensor_content %.3f ns/byte (one copy of '%s')\n", c->ns_per_byte,
                c->byte_sample);
@@ -202,7 +204,7 @@ static void print_report(const args *a, const hc_doctor_report *r) {
         if (r->opts.kinds & (1u << k)) print_kind(r, (hc_doctor_kind)k, a->all, tmp);
     free(tmp);
     if (!total_findings(r)) printf("nothing to fix\n");
-    print_cost(&r->cost);
+    else print_cost(&r->cost);
 }
 
 static void print_fixed(const args *a, const hc_doctor_fix_stats *s) {
@@ -233,6 +235,7 @@ static json_t *finding_json(const hc_doctor_finding *f) {
     json_object_set_new(o, "est_ms", json_real(f->est_ms));
     json_object_set_new(o, "fixable", json_boolean(f->fixable));
     json_object_set_new(o, "fix", json_string(f->fix));
+    if (f->superseded) json_object_set_new(o, "superseded", json_true());
     return o;
 }
 

@@ -15,7 +15,7 @@
 #include <sys/stat.h>
 
 enum { O_INPUT = 1, O_OUT, O_TIME, O_OUTPUTS, O_LAYOUT, O_MEAN, O_SCALE, O_BGR, O_THREADS,
-       O_JSON, O_HELP, O_QUIET };
+       O_JSON, O_HELP, O_QUIET, O_SAVE_INPUTS };
 
 static const hc_opt OPTS[] = {
     {"input", 'i', HC_OPT_VALUE, O_INPUT},   {"out", 'o', HC_OPT_VALUE, O_OUT},
@@ -24,7 +24,7 @@ static const hc_opt OPTS[] = {
     {"scale", 0, HC_OPT_VALUE, O_SCALE},     {"bgr", 0, HC_OPT_FLAG, O_BGR},
     {"threads", 0, HC_OPT_VALUE, O_THREADS}, {"json", 0, HC_OPT_FLAG, O_JSON},
     {"quiet", 'q', HC_OPT_FLAG, O_QUIET},    {"help", 'h', HC_OPT_FLAG, O_HELP},
-    {0}};
+    {"save-inputs", 0, HC_OPT_VALUE, O_SAVE_INPUTS}, {0}};
 
 static void help(void) {
     printf("usage: halfcast run FILE --input [NAME=]SOURCE ... [options]\n\n"
@@ -42,6 +42,7 @@ static void help(void) {
            "      --scale S[,S,S]        then multiply (default 1)\n"
            "      --bgr                  feed images as BGR\n"
            "      --threads N            kernel threads (default: one per CPU)\n"
+           "      --save-inputs DIR      also write the prepared inputs as DIR/<input>.npy\n"
            "      --json                 print the summary as JSON\n"
            "  -q, --quiet                print nothing on success\n");
 }
@@ -63,6 +64,7 @@ static int parse(int argc, char **argv, hc_run_args *a) {
             a->inputs[a->n_inputs++] = v;
             break;
         case O_OUT: a->out_dir = v; break;
+        case O_SAVE_INPUTS: a->save_inputs = v; break;
         case O_TIME: a->time = atoi(v); break;
         case O_OUTPUTS: a->outputs = v; break;
         case O_LAYOUT:

@@ -129,6 +129,7 @@ static hc_status set_inputs(hc_ctx *ctx, const hc_run_args *a, hc_run_state *r) 
         } else {
             return hc_fail(ctx, HC_INVALID, NULL, "--input %s: name the input (NAME=SOURCE)", src);
         }
+        snprintf(r->input_names[r->n_inputs], sizeof r->input_names[0], "%s", name);
         hc_npy *v = &r->inputs[r->n_inputs++];
         hc_status st = hc_run_make_input(ctx, s, name, src, &a->prep, v);
         if (st) return st;
@@ -160,6 +161,21 @@ static int cmp_double(const void *x, const void *y) {
     return a < b ? -1 : a > b;
 }
 
+static hc_status save_inputs(hc_ctx *ctx, const hc_run_state *r, const char *dir) {
+    if (mkdir(dir, 0755) != 0 && errno != EEXIST)
+        return hc_fail(ctx, HC_IO, NULL, "cannot make folder %s: %s", dir, strerror(errno));
+    for (int i = 0; i < r->n_inputs; i++) {
+        char path[4096];
+        int n = snprintf(path, sizeof path, "%s/%s.npy", dir, r->input_names[i]);
+        for (int k = (int)strlen(dir) + 1; k < n - 4; k++)
+            if (path[k] == '/' || path[k] == ':') path[k] = '_';
+        const hc_npy *v = &r->inputs[i];
+        hc_status st = hc_npy_write(ctx, path, v->dtype, v->rank, v->dims, v->data);
+        if (st) return st;
+    }
+    return HC_OK;
+}
+
 hc_status hc_run_model(hc_ctx *ctx, const hc_run_args *a, hc_run_state *r, hc_run_timing *t) {
     memset(r, 0, sizeof *r);
     memset(t, 0, sizeof *t);
@@ -167,6 +183,7 @@ hc_status hc_run_model(hc_ctx *ctx, const hc_run_args *a, hc_run_state *r, hc_ru
     hc_status s = open_session(ctx, a, r);
     t->load_ms = (hc_now() - t0) * 1e3;
     if (!s) s = set_inputs(ctx, a, r);
+    if (!s && a->save_inputs) s = save_inputs(ctx, r, a->save_inputs);
     if (s) return s;
     t0 = hc_now();
     s = hc_session_run(r->session);

@@ -13,6 +13,7 @@ typedef struct hc_run_args {
     const char *inputs[HC_RUN_MAX_INPUTS]; /* "NAME=SOURCE" or "SOURCE" */
     int n_inputs;
     const char *out_dir;
+    const char *save_inputs; /* write the prepared inputs as DIR/<input>.npy */
     int time;
     const char *outputs; /* comma list */
     hc_image_prep prep;  /* layout, mean, scale, bgr (size and dtype come from the model) */
@@ -24,6 +25,7 @@ typedef struct hc_run_state {
     hc_model *model;
     hc_session *session;
     hc_npy inputs[HC_RUN_MAX_INPUTS];
+    char input_names[HC_RUN_MAX_INPUTS][512];
     int n_inputs;
     char *outputs_buf;
     const char **outputs;
