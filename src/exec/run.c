@@ -82,7 +82,8 @@ static hc_status get_iter(hc_session *s, hc_frame *f, uint32_t iter, hc_iter **o
     while (f->n_iters <= iter) {
         if (f->n_iters == f->cap_iters) {
             uint32_t cap = f->cap_iters ? f->cap_iters * 2 : 4;
-            hc_iter **p = hc_realloc(s->ctx, f->iters, f->n_iters * sizeof *p, cap * sizeof *p);
+            hc_iter **p = hc_realloc(s->ctx, f->iters, f->n_iters * sizeof(hc_iter *),
+                                    cap * sizeof(hc_iter *));
             if (!p) return HC_NOMEM;
             f->iters = p;
             f->cap_iters = cap;
