@@ -7,7 +7,7 @@ cd "$(dirname "$0")/.."
 
 PKGS=(build-essential cmake pkg-config clang libclang-rt-14-dev
       libcmocka-dev libjpeg62-turbo-dev libpng-dev libjansson-dev
-      python3 python3-numpy python3-opencv python3-protobuf nodejs npm)
+      python3 python3-numpy python3-opencv python3-protobuf protobuf-compiler nodejs npm)
 
 missing=()
 for p in "${PKGS[@]}"; do

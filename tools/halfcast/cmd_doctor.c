@@ -12,10 +12,10 @@
 enum { O_FIX = 1, O_OUT, O_ONLY, O_ALL, O_FORMAT, O_JSON, O_HELP };
 
 static const hc_opt OPTS[] = {
-    {"fix", 0, HC_OPT_FLAG, O_FIX},       {"output", 'o', HC_OPT_VALUE, O_OUT},
-    {"only", 0, HC_OPT_VALUE, O_ONLY},    {"all", 0, HC_OPT_FLAG, O_ALL},
+    {"fix", 0, HC_OPT_FLAG, O_FIX},        {"output", 'o', HC_OPT_VALUE, O_OUT},
+    {"only", 0, HC_OPT_VALUE, O_ONLY},     {"all", 0, HC_OPT_FLAG, O_ALL},
     {"format", 0, HC_OPT_VALUE, O_FORMAT}, {"json", 0, HC_OPT_FLAG, O_JSON},
-    {"help", 'h', HC_OPT_FLAG, O_HELP},   {0}};
+    {"help", 'h', HC_OPT_FLAG, O_HELP},    {0}};
 
 static void help(void) {
     printf(
@@ -44,7 +44,8 @@ static void help(void) {
         "      --format pb|pbtxt  format of OUT (default: FILE's)\n"
         "      --json           print the report as JSON\n\n"
         "exit status: 0 nothing found, or --fix wrote OUT; 1 findings reported (without\n"
-        "--fix); 2 bad usage or input\n");
+        "--fix), or the fixed graph failed its verification (nothing written); 2 bad usage\n"
+        "or input\n");
 }
 
 typedef struct args {
@@ -60,8 +61,10 @@ static int parse_kinds(args *a, const char *v) {
         size_t n = strcspn(p, ",");
         int k = hc_doctor_kind_from_name(p, n);
         if (k < 0)
-            return hc_cli_usage_error("doctor", "--only: unknown kind '%.*s' (value-lists, "
-                                      "broadcast, duplicates, unused)", (int)n, p);
+            return hc_cli_usage_error("doctor",
+                                      "--only: unknown kind '%.*s' (value-lists, "
+                                      "broadcast, duplicates, unused)",
+                                      (int)n, p);
         a->kinds |= 1u << k;
         p += n + (p[n] == ',');
     }
@@ -74,25 +77,37 @@ static int parse(int argc, char **argv, args *a) {
     int id, rc;
     while ((id = hc_opt_next("doctor", OPTS, argc, argv, &st, &v)) != -1) {
         switch (id) {
-        case -2: return 2;
+        case -2:
+            return 2;
         case 0:
             if (a->in) return hc_cli_usage_error("doctor", "one input file only ('%s')", v);
             a->in = v;
             break;
-        case O_FIX: a->fix = true; break;
-        case O_OUT: a->out = v; break;
+        case O_FIX:
+            a->fix = true;
+            break;
+        case O_OUT:
+            a->out = v;
+            break;
         case O_ONLY:
             if ((rc = parse_kinds(a, v))) return rc;
             break;
-        case O_ALL: a->all = true; break;
+        case O_ALL:
+            a->all = true;
+            break;
         case O_FORMAT:
             if (strcmp(v, "pb") && strcmp(v, "pbtxt"))
                 return hc_cli_usage_error("doctor", "--format takes 'pb' or 'pbtxt'");
             a->format = !strcmp(v, "pb") ? HC_FORMAT_PB : HC_FORMAT_PBTXT;
             break;
-        case O_JSON: a->json = true; break;
-        case O_HELP: help(); return -1;
-        default: break;
+        case O_JSON:
+            a->json = true;
+            break;
+        case O_HELP:
+            help();
+            return -1;
+        default:
+            break;
         }
     }
     if (!a->in) return hc_cli_usage_error("doctor", "missing input file");
@@ -105,23 +120,26 @@ static int parse(int argc, char **argv, args *a) {
 
 static const char *human(double b, char *buf, size_t cap) {
     double a = b < 0 ? -b : b;
-    if (a >= 1e6) snprintf(buf, cap, "%.2f MB", b / 1e6);
-    else if (a >= 1e3) snprintf(buf, cap, "%.1f KB", b / 1e3);
-    else snprintf(buf, cap, "%.0f B", b);
+    if (a >= 1e6)
+        snprintf(buf, cap, "%.2f MB", b / 1e6);
+    else if (a >= 1e3)
+        snprintf(buf, cap, "%.1f KB", b / 1e3);
+    else
+        snprintf(buf, cap, "%.0f B", b);
     return buf;
 }
 
 static size_t total_findings(const hc_doctor_report *r) {
     size_t n = 0;
-    for (int k = 0; k < HC_DOC_KIND_COUNT; k++) n += r->total[k].findings;
+    for (int k = 0; k < HC_DOC_KIND_COUNT; k++)
+        n += r->total[k].findings;
     return n;
 }
 
 static void print_fields(const hc_doctor_total *t) {
-    static const char *const NAMES[18] = {[5] = "float_val",  [6] = "double_val",
-                                          [7] = "int_val",    [10] = "int64_val",
-                                          [11] = "bool_val",  [13] = "half_val",
-                                          [16] = "uint32_val", [17] = "uint64_val"};
+    static const char *const NAMES[18] = {
+        [5] = "float_val", [6] = "double_val", [7] = "int_val",     [10] = "int64_val",
+        [11] = "bool_val", [13] = "half_val",  [16] = "uint32_val", [17] = "uint64_val"};
     const char *sep = " (";
     for (size_t f = 0; f < HC_COUNT(t->by_field); f++) {
         if (!t->by_field[f] || !NAMES[f]) continue;
@@ -174,7 +192,8 @@ static void print_kind(const hc_doctor_report *r, hc_doctor_kind k, bool all,
         if (r->items[i].kind == k) tmp[n++] = &r->items[i];
     qsort(tmp, n, sizeof *tmp, by_bytes);
     size_t shown = all ? n : HC_MIN(n, (size_t)5);
-    for (size_t i = 0; i < shown; i++) print_item(tmp[i]);
+    for (size_t i = 0; i < shown; i++)
+        print_item(tmp[i]);
     if (shown < n) printf("    ... %zu more (--all lists them)\n", n - shown);
 }
 
@@ -203,8 +222,10 @@ static void print_report(const args *a, const hc_doctor_report *r) {
     for (int k = 0; k < HC_DOC_KIND_COUNT; k++)
         if (r->opts.kinds & (1u << k)) print_kind(r, (hc_doctor_kind)k, a->all, tmp);
     free(tmp);
-    if (!total_findings(r)) printf("nothing to fix\n");
-    else print_cost(&r->cost);
+    if (!total_findings(r))
+        printf("nothing to fix\n");
+    else
+        print_cost(&r->cost);
 }
 
 static void print_fixed(const args *a, const hc_doctor_fix_stats *s) {
@@ -213,16 +234,16 @@ static void print_fixed(const args *a, const hc_doctor_fix_stats *s) {
            "%zu duplicates merged, %zu unused nodes removed\n",
            s->fixed[HC_DOC_VALUE_LIST], s->fixed[HC_DOC_BROADCAST], s->fixed[HC_DOC_DUPLICATE],
            s->fixed[HC_DOC_UNUSED]);
-    printf("  %s -> %s: %s -> %s (read back, checked, every constant's values compared)\n",
-           a->in, a->out, human((double)s->bytes_in, b1, sizeof b1),
+    printf("  %s -> %s: %s -> %s (read back, checked, every constant's values compared)\n", a->in,
+           a->out, human((double)s->bytes_in, b1, sizeof b1),
            human((double)s->bytes_out, b2, sizeof b2));
 }
 
 /* ---- JSON ------------------------------------------------------------------------------- */
 
 static json_t *finding_json(const hc_doctor_finding *f) {
-    json_t *o = json_pack("{s:s, s:s, s:s}", "kind", hc_doctor_kind_name(f->kind), "node",
-                          f->name, "op", f->op);
+    json_t *o = json_pack("{s:s, s:s, s:s}", "kind", hc_doctor_kind_name(f->kind), "node", f->name,
+                          "op", f->op);
     if (f->storage[0]) {
         json_object_set_new(o, "dtype", json_string(hc_dtype_name(f->dtype)));
         json_object_set_new(o, "storage", json_string(f->storage));
@@ -240,10 +261,9 @@ static json_t *finding_json(const hc_doctor_finding *f) {
 }
 
 static json_t *totals_json(const hc_doctor_report *r) {
-    static const char *const NAMES[18] = {[5] = "float_val",  [6] = "double_val",
-                                          [7] = "int_val",    [10] = "int64_val",
-                                          [11] = "bool_val",  [13] = "half_val",
-                                          [16] = "uint32_val", [17] = "uint64_val"};
+    static const char *const NAMES[18] = {
+        [5] = "float_val", [6] = "double_val", [7] = "int_val",     [10] = "int64_val",
+        [11] = "bool_val", [13] = "half_val",  [16] = "uint32_val", [17] = "uint64_val"};
     json_t *o = json_object();
     for (int k = 0; k < HC_DOC_KIND_COUNT; k++) {
         if (!(r->opts.kinds & (1u << k))) continue;
@@ -277,30 +297,31 @@ static json_t *cost_json(const hc_doctor_cost *c) {
                                       (json_int_t)c->sample_values[w]));
     }
     if (c->byte_sample)
-        json_object_set_new(o, "tensor_content",
-                            json_pack("{s:f, s:s}", "ns_per_byte", c->ns_per_byte, "sample",
-                                      c->byte_sample));
+        json_object_set_new(
+            o, "tensor_content",
+            json_pack("{s:f, s:s}", "ns_per_byte", c->ns_per_byte, "sample", c->byte_sample));
     return o;
 }
 
 static void print_json(const args *a, const hc_doctor_report *r, const hc_doctor_fix_stats *fx) {
     json_t *items = json_array();
-    for (size_t i = 0; i < r->n_items; i++) json_array_append_new(items, finding_json(&r->items[i]));
-    json_t *o = json_pack("{s:s, s:I, s:I, s:I, s:o, s:o, s:o}", "file", a->in, "bytes",
-                          (json_int_t)r->model->bytes.n, "nodes",
-                          (json_int_t)hc_model_node_count(r->model), "findings_total",
-                          (json_int_t)total_findings(r), "totals", totals_json(r), "estimate",
-                          cost_json(&r->cost), "findings", items);
+    for (size_t i = 0; i < r->n_items; i++)
+        json_array_append_new(items, finding_json(&r->items[i]));
+    json_t *o =
+        json_pack("{s:s, s:I, s:I, s:I, s:o, s:o, s:o}", "file", a->in, "bytes",
+                  (json_int_t)r->model->bytes.n, "nodes", (json_int_t)hc_model_node_count(r->model),
+                  "findings_total", (json_int_t)total_findings(r), "totals", totals_json(r),
+                  "estimate", cost_json(&r->cost), "findings", items);
     if (fx)
-        json_object_set_new(
-            o, "fix",
-            json_pack("{s:s, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:b}", "output", a->out,
-                      "bytes_in", (json_int_t)fx->bytes_in, "bytes_out", (json_int_t)fx->bytes_out,
-                      "value_lists_packed", (json_int_t)fx->fixed[HC_DOC_VALUE_LIST],
-                      "broadcast_reduced", (json_int_t)fx->fixed[HC_DOC_BROADCAST],
-                      "duplicates_merged", (json_int_t)fx->fixed[HC_DOC_DUPLICATE],
-                      "unused_removed", (json_int_t)fx->fixed[HC_DOC_UNUSED], "nodes_removed",
-                      (json_int_t)fx->nodes_removed, "verified", 1));
+        json_object_set_new(o, "fix",
+                            json_pack("{s:s, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:b}", "output",
+                                      a->out, "bytes_in", (json_int_t)fx->bytes_in, "bytes_out",
+                                      (json_int_t)fx->bytes_out, "value_lists_packed",
+                                      (json_int_t)fx->fixed[HC_DOC_VALUE_LIST], "broadcast_reduced",
+                                      (json_int_t)fx->fixed[HC_DOC_BROADCAST], "duplicates_merged",
+                                      (json_int_t)fx->fixed[HC_DOC_DUPLICATE], "unused_removed",
+                                      (json_int_t)fx->fixed[HC_DOC_UNUSED], "nodes_removed",
+                                      (json_int_t)fx->nodes_removed, "verified", 1));
     char *txt = json_dumps(o, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
     if (txt) puts(txt);
     free(txt);
@@ -337,8 +358,10 @@ int hc_cmd_doctor(int argc, char **argv) {
     if (s) {
         rc = hc_cli_fail(ctx, s);
     } else {
-        if (a.json) print_json(&a, r, a.fix ? &st : NULL);
-        else print_report(&a, r);
+        if (a.json)
+            print_json(&a, r, a.fix ? &st : NULL);
+        else
+            print_report(&a, r);
         if (!a.json && a.fix) print_fixed(&a, &st);
         /* Like diff or grep: 1 says "there is something here", not "something broke". */
         rc = !a.fix && total_findings(r) ? HC_EXIT_CHECK : HC_EXIT_OK;
