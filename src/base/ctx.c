@@ -1,4 +1,6 @@
 /* ctx.c - context lifetime, error recording and the allocator hook. */
+/* MAP_ANONYMOUS and madvise for the page-backed buffers */
+#define _DEFAULT_SOURCE
 #include "base/ctx.h"
 #include "base/cpu.h"
 #include "base/pool.h"
@@ -6,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 static void *default_alloc(void *user, size_t n) {
     (void)user;
@@ -153,6 +156,47 @@ void *hc_alloc(hc_ctx *ctx, size_t n) {
     void *p = ctx->alloc.alloc(ctx->alloc.user, n);
     if (!p) hc_fail(ctx, HC_NOMEM, NULL, "out of memory allocating %zu bytes", n);
     return p;
+}
+
+#define HUGE_PAGE ((size_t)2 << 20)
+
+void *hc_alloc_pages(hc_ctx *ctx, size_t n, void **raw, size_t *map_len) {
+    *raw = NULL;
+    *map_len = 0;
+    if (ctx->alloc.alloc != default_alloc) {
+        void *p = hc_alloc(ctx, n + 64);
+        *raw = p;
+        return p ? (void *)(((uintptr_t)p + 63) & ~(uintptr_t)63) : NULL;
+    }
+    ctx->alloc_count++;
+    if (ctx->fail_at && ctx->alloc_count == ctx->fail_at) {
+        hc_fail(ctx, HC_NOMEM, NULL, "out of memory (injected failure %llu)",
+                (unsigned long long)ctx->fail_at);
+        return NULL;
+    }
+    size_t len = ((n + HUGE_PAGE - 1) & ~(HUGE_PAGE - 1)) + HUGE_PAGE;
+    if (len < n) {
+        hc_fail(ctx, HC_LIMIT, NULL, "allocation of %zu bytes overflows", n);
+        return NULL;
+    }
+    void *p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (p == MAP_FAILED) {
+        hc_fail(ctx, HC_NOMEM, NULL, "out of memory mapping %zu bytes", n);
+        return NULL;
+    }
+    uint8_t *aligned = (uint8_t *)(((uintptr_t)p + HUGE_PAGE - 1) & ~(HUGE_PAGE - 1));
+#ifdef MADV_HUGEPAGE
+    madvise(aligned, len - (size_t)(aligned - (uint8_t *)p), MADV_HUGEPAGE);
+#endif
+    *raw = p;
+    *map_len = len;
+    return aligned;
+}
+
+void hc_free_pages(hc_ctx *ctx, void *raw, size_t map_len) {
+    if (!raw) return;
+    if (map_len) munmap(raw, map_len);
+    else hc_dealloc(ctx, raw);
 }
 
 void *hc_calloc(hc_ctx *ctx, size_t count, size_t size) {

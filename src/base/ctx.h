@@ -59,6 +59,13 @@ void *hc_realloc(hc_ctx *ctx, void *p, size_t old_n, size_t new_n);
 void hc_dealloc(hc_ctx *ctx, void *p);
 char *hc_strndup(hc_ctx *ctx, const char *s, size_t n);
 
+/* Large page-backed buffers (runtime tensors of 1 MiB and more). With the default allocator
+ * they are mapped 2 MiB-aligned and marked for transparent huge pages, so a first run does not
+ * pay one page fault per 4 KiB; with a custom allocator the hook is used. *map_len receives
+ * what hc_free_pages needs. Injected allocation failures apply. NULL with HC_NOMEM recorded. */
+void *hc_alloc_pages(hc_ctx *ctx, size_t n, void **raw, size_t *map_len);
+void hc_free_pages(hc_ctx *ctx, void *raw, size_t map_len);
+
 /* Report progress (no-op without a callback). */
 void hc_progress(hc_ctx *ctx, const char *stage, double fraction);
 

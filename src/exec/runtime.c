@@ -13,8 +13,11 @@ struct hc_rtbuf {
     size_t cap;
     hc_rtbuf *next;
     void *raw;
+    size_t map_len; /* non-zero: raw is a mapping of this length (hc_alloc_pages) */
     uint8_t *data;
 };
+
+#define BIG_BUFFER ((size_t)1 << 20)
 
 static uint8_t size_class(size_t n) {
     uint8_t c = 6; /* 64 bytes */
@@ -33,14 +36,18 @@ hc_rtbuf *hc_rtbuf_new(hc_session *s, size_t bytes) {
         s->free_bufs[c] = b->next;
     } else {
         size_t cap = (size_t)1 << c;
-        b = hc_alloc(s->ctx, sizeof *b);
-        void *raw = b ? hc_alloc(s->ctx, cap + 64) : NULL;
-        if (!raw) {
+        b = hc_calloc(s->ctx, 1, sizeof *b);
+        if (!b) return NULL;
+        if (cap >= BIG_BUFFER) {
+            b->data = hc_alloc_pages(s->ctx, cap, &b->raw, &b->map_len);
+        } else {
+            b->raw = hc_alloc(s->ctx, cap + 64);
+            b->data = b->raw ? (uint8_t *)(((uintptr_t)b->raw + 63) & ~(uintptr_t)63) : NULL;
+        }
+        if (!b->data) {
             hc_dealloc(s->ctx, b);
             return NULL;
         }
-        b->raw = raw;
-        b->data = (uint8_t *)(((uintptr_t)raw + 63) & ~(uintptr_t)63);
         b->cap = cap;
         b->cls = c;
     }
@@ -67,7 +74,7 @@ void hc_exec_free_buffers(hc_session *s) {
         hc_rtbuf *b = s->free_bufs[c];
         while (b) {
             hc_rtbuf *n = b->next;
-            hc_dealloc(s->ctx, b->raw);
+            hc_free_pages(s->ctx, b->raw, b->map_len);
             hc_dealloc(s->ctx, b);
             b = n;
         }
@@ -125,7 +132,7 @@ static hc_status check_shape(hc_kernel_ctx *k, int rank, const int64_t *dims, si
 }
 
 hc_status hc_k_alloc(hc_kernel_ctx *k, uint32_t out, hc_dtype dt, int rank, const int64_t *dims) {
-    size_t bytes;
+    size_t bytes = 0;
     size_t esz = hc_dtype_size(dt);
     if (!esz) return hc_k_fail(k, HC_UNSUPPORTED, "cannot allocate a %s tensor", hc_dtype_name(dt));
     hc_status st = check_shape(k, rank, dims, esz, &bytes);
@@ -149,7 +156,7 @@ void hc_k_forward(hc_kernel_ctx *k, uint32_t out, uint32_t in) {
 }
 
 hc_status hc_k_view(hc_kernel_ctx *k, uint32_t out, uint32_t in, int rank, const int64_t *dims) {
-    size_t bytes;
+    size_t bytes = 0;
     hc_status st = check_shape(k, rank, dims, 1, &bytes);
     if (st) return st;
     if ((int64_t)bytes != hc_val_elems(&k->in[in]))
