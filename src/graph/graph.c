@@ -16,6 +16,16 @@ void hc_graph_fini(hc_graph *g) {
     memset(g, 0, sizeof *g);
 }
 
+hc_status hc_graph_reserve(hc_graph *g, uint32_t n) {
+    if (n <= g->cap_nodes) return HC_OK;
+    if (n > HC_MAX_NODES) return hc_fail(g->ctx, HC_LIMIT, NULL, "more than %u nodes", HC_MAX_NODES);
+    hc_node *p = hc_realloc(g->ctx, g->nodes, (size_t)g->n_nodes * sizeof *p, (size_t)n * sizeof *p);
+    if (!p) return HC_NOMEM;
+    g->nodes = p;
+    g->cap_nodes = n;
+    return HC_OK;
+}
+
 int32_t hc_graph_add_node(hc_graph *g) {
     if (g->n_nodes >= HC_MAX_NODES) {
         hc_fail(g->ctx, HC_LIMIT, NULL, "more than %u nodes", HC_MAX_NODES);

@@ -134,6 +134,8 @@ typedef struct hc_graph {
 void hc_graph_init(hc_graph *g, hc_ctx *ctx);
 void hc_graph_fini(hc_graph *g);
 
+/* Make room for `n` nodes in total (one allocation when the count is known up front). */
+hc_status hc_graph_reserve(hc_graph *g, uint32_t n);
 /* Append a node (zeroed apart from follow links); returns its index or -1 (error in ctx).
  * The nodes array may move: do not keep hc_node pointers across this call. */
 int32_t hc_graph_add_node(hc_graph *g);

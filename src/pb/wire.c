@@ -1,7 +1,7 @@
 /* wire.c - protobuf wire reader and writer. */
 #include "pb/wire.h"
 
-bool hc_pb_varint(const uint8_t **pp, const uint8_t *end, uint64_t *v) {
+bool hc_pb_varint_slow(const uint8_t **pp, const uint8_t *end, uint64_t *v) {
     const uint8_t *p = *pp;
     uint64_t r = 0;
     for (unsigned shift = 0; shift < 70; shift += 7) {

@@ -36,8 +36,23 @@ static inline hc_pb hc_pb_of(hc_span s, const uint8_t *base) {
  * *got = true and f filled, or HC_MALFORMED (recorded in ctx with the byte offset). */
 hc_status hc_pb_next(hc_ctx *ctx, hc_pb *r, hc_pb_field *f, bool *got);
 
-/* Decode one varint from [*p, end). false when truncated or longer than 10 bytes. */
-bool hc_pb_varint(const uint8_t **p, const uint8_t *end, uint64_t *v);
+/* Decode one varint from [*p, end). false when truncated or longer than 10 bytes. The one-
+ * and two-byte forms (tags, lengths, dtypes) are decoded inline: they are most of a graph. */
+bool hc_pb_varint_slow(const uint8_t **p, const uint8_t *end, uint64_t *v);
+static inline bool hc_pb_varint(const uint8_t **p, const uint8_t *end, uint64_t *v) {
+    const uint8_t *q = *p;
+    if (q < end && q[0] < 0x80) {
+        *v = q[0];
+        *p = q + 1;
+        return true;
+    }
+    if (end - q >= 2 && q[1] < 0x80) {
+        *v = (uint64_t)(q[0] & 0x7f) | ((uint64_t)q[1] << 7);
+        *p = q + 2;
+        return true;
+    }
+    return hc_pb_varint_slow(p, end, v);
+}
 
 /* Count the values in a packed field payload of the given element wire type. false when the
  * payload is not a whole number of values. */

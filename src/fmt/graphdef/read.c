@@ -44,7 +44,7 @@ static hc_status read_shape(reader *r, hc_span s, hc_shape *out) {
     if (dims > HC_MAX_RANK * 4)
         return hc_fail(r->ctx, HC_LIMIT, NULL, "shape of rank %zu exceeds the limit", dims);
     out->rank = (int32_t)dims;
-    out->dims = dims ? hc_arena_array(&r->g->arena, dims, sizeof(int64_t)) : NULL;
+    out->dims = dims ? hc_arena_alloc_raw(&r->g->arena, dims * sizeof(int64_t)) : NULL;
     if (dims && !out->dims) return HC_NOMEM;
     size_t k = 0;
     while ((st = next(r, &pb, &f, &got)) == HC_OK && got) {
@@ -418,9 +418,9 @@ static hc_status read_node(reader *r, hc_span s) {
     n->n_in = ins;
     n->n_attrs = n->cap_attrs = attrs;
     n->n_opaque = opaque;
-    n->in_names = ins ? hc_arena_array(&r->g->arena, ins, sizeof(hc_span)) : NULL;
+    n->in_names = ins ? hc_arena_alloc_raw(&r->g->arena, ins * sizeof(hc_span)) : NULL;
     n->attrs = attrs ? hc_arena_array(&r->g->arena, attrs, sizeof(hc_attr)) : NULL;
-    n->opaque = opaque ? hc_arena_array(&r->g->arena, opaque, sizeof(hc_span)) : NULL;
+    n->opaque = opaque ? hc_arena_alloc_raw(&r->g->arena, opaque * sizeof(hc_span)) : NULL;
     if ((ins && !n->in_names) || (attrs && !n->attrs) || (opaque && !n->opaque)) return HC_NOMEM;
     st = node_fields(r, n, s);
     if (st) return with_node(r, st, n->name);
@@ -435,9 +435,12 @@ hc_status hc_graphdef_read(hc_graph *g, hc_span bytes) {
     hc_pb_field f;
     bool got;
     hc_status st;
-    uint32_t n_top = 0;
-    while ((st = next(&r, &count, &f, &got)) == HC_OK && got) n_top += f.num != 1;
-    if (st) return st;
+    uint32_t n_top = 0, n_nodes = 0;
+    while ((st = next(&r, &count, &f, &got)) == HC_OK && got) {
+        n_top += f.num != 1;
+        n_nodes += f.num == 1;
+    }
+    if (st || (st = hc_graph_reserve(g, g->n_nodes + n_nodes + 16))) return st;
     g->top_fields = n_top ? hc_arena_array(&g->arena, n_top, sizeof(hc_span)) : NULL;
     g->top_pos = n_top ? hc_arena_array(&g->arena, n_top, sizeof(uint32_t)) : NULL;
     if (n_top && (!g->top_fields || !g->top_pos)) return HC_NOMEM;
