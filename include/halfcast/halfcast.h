@@ -185,21 +185,21 @@ typedef struct hc_convert_options {
 void hc_convert_options_init(hc_convert_options *o);
 
 typedef struct hc_convert_stats {
-    size_t nodes;              /* nodes in the output */
-    size_t classes_fp16;       /* float type classes lowered to fp16 */
-    size_t classes_fp32;       /* float type classes kept in fp32 */
-    size_t casts_added;        /* Cast nodes inserted */
-    size_t consts_fp16;        /* float constants stored as fp16 */
-    size_t consts_repacked;    /* half_val constants rewritten as packed bytes */
-    size_t consts_duplicated;  /* constants shared by fp16 and fp32 consumers, split in two */
-    size_t batchnorm_rewritten;/* FusedBatchNorm V1 rewritten to V3 (T=half, U=float) */
-    size_t consts_repaired;    /* constants whose value dtype disagreed with their dtype attr,
-                                  rewritten in the attr's dtype (TensorFlow rejects them) */
-    uint64_t values_overflow;  /* finite fp32 values beyond fp16 range (became +-inf) */
-    uint64_t values_underflow; /* nonzero fp32 values that became zero in fp16 */
-    uint64_t values_subnormal; /* values stored as fp16 subnormals (precision lost) */
-    uint64_t bytes_in;         /* serialized size of the input */
-    uint64_t bytes_out;        /* serialized size of the output */
+    size_t nodes;               /* nodes in the output */
+    size_t classes_fp16;        /* float type classes lowered to fp16 */
+    size_t classes_fp32;        /* float type classes kept in fp32 */
+    size_t casts_added;         /* Cast nodes inserted */
+    size_t consts_fp16;         /* float constants stored as fp16 */
+    size_t consts_repacked;     /* half_val constants rewritten as packed bytes */
+    size_t consts_duplicated;   /* constants shared by fp16 and fp32 consumers, split in two */
+    size_t batchnorm_rewritten; /* FusedBatchNorm V1 rewritten to V3 (T=half, U=float) */
+    size_t consts_repaired;     /* constants whose value dtype disagreed with their dtype attr,
+                                   rewritten in the attr's dtype (TensorFlow rejects them) */
+    uint64_t values_overflow;   /* finite fp32 values beyond fp16 range (became +-inf) */
+    uint64_t values_underflow;  /* nonzero fp32 values that became zero in fp16 */
+    uint64_t values_subnormal;  /* values stored as fp16 subnormals (precision lost) */
+    uint64_t bytes_in;          /* serialized size of the input */
+    uint64_t bytes_out;         /* serialized size of the output */
 } hc_convert_stats;
 
 /* Convert in to a new fp16 model in *out (owned by the caller). The result is checked with
@@ -219,8 +219,8 @@ typedef enum hc_precision {
 } hc_precision;
 
 typedef struct hc_plan_node {
-    const char *name;   /* borrowed from the plan */
-    const char *op;     /* borrowed from the plan */
+    const char *name; /* borrowed from the plan */
+    const char *op;   /* borrowed from the plan */
     hc_precision precision;
     const char *reason; /* why; never NULL for fp32 float nodes */
 } hc_plan_node;

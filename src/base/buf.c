@@ -25,7 +25,8 @@ bool hc_buf_reserve(hc_buf *b, size_t extra) {
     }
     if (need <= b->cap) return true;
     size_t cap = b->cap ? b->cap : 256;
-    while (cap < need) cap = cap > SIZE_MAX / 2 ? need : cap * 2;
+    while (cap < need)
+        cap = cap > SIZE_MAX / 2 ? need : cap * 2;
     uint8_t *p = hc_realloc(b->ctx, b->p, b->n, cap);
     if (!p) {
         b->failed = true;

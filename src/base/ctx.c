@@ -101,8 +101,8 @@ static hc_status record(hc_ctx *ctx, hc_status s, const char *src, int line, con
         n = k > 0 ? (size_t)k : 0;
     }
     if (node && n < cap) {
-        k = snprintf(ctx->message + n, cap - n, "node '%.*s': ", (int)(node_len > 200 ? 200 : node_len),
-                     node);
+        k = snprintf(ctx->message + n, cap - n,
+                     "node '%.*s': ", (int)(node_len > 200 ? 200 : node_len), node);
         n += k > 0 ? (size_t)k : 0;
     }
     if (n < cap) vsnprintf(ctx->message + n, cap - n, fmt, ap);
@@ -195,8 +195,10 @@ void *hc_alloc_pages(hc_ctx *ctx, size_t n, void **raw, size_t *map_len) {
 
 void hc_free_pages(hc_ctx *ctx, void *raw, size_t map_len) {
     if (!raw) return;
-    if (map_len) munmap(raw, map_len);
-    else hc_dealloc(ctx, raw);
+    if (map_len)
+        munmap(raw, map_len);
+    else
+        hc_dealloc(ctx, raw);
 }
 
 void *hc_calloc(hc_ctx *ctx, size_t count, size_t size) {
@@ -234,10 +236,9 @@ void hc_free(hc_ctx *ctx, void *p) {
 }
 
 const char *hc_status_name(hc_status s) {
-    static const char *const names[] = {"ok",          "out of memory",   "i/o error",
-                                        "malformed input", "unsupported",  "type error",
-                                        "limit exceeded",  "invalid argument", "not found",
-                                        "check failed"};
+    static const char *const names[] = {
+        "ok",         "out of memory",  "i/o error",        "malformed input", "unsupported",
+        "type error", "limit exceeded", "invalid argument", "not found",       "check failed"};
     unsigned p = HC_STATUS_PRIMARY(s);
     return p < sizeof names / sizeof names[0] ? names[p] : "unknown status";
 }

@@ -9,9 +9,9 @@
 #include <stdint.h>
 
 typedef struct hc_cpu {
-    bool avx2;    /* AVX2 + FMA */
-    bool f16c;    /* F16C conversions */
-    bool avx512;  /* AVX-512 F, BW, VL, DQ */
+    bool avx2;   /* AVX2 + FMA */
+    bool f16c;   /* F16C conversions */
+    bool avx512; /* AVX-512 F, BW, VL, DQ */
 } hc_cpu;
 
 struct hc_pool;
@@ -45,7 +45,7 @@ hc_status hc_fail_at(hc_ctx *ctx, hc_status s, const char *src, int line, const 
 hc_status hc_fail_span_at(hc_ctx *ctx, hc_status s, const char *src, int line, const void *node,
                           size_t node_len, const char *fmt, ...)
     __attribute__((format(printf, 7, 8)));
-#define hc_fail_n(ctx, s, node, len, ...)                                                      \
+#define hc_fail_n(ctx, s, node, len, ...)                                                          \
     hc_fail_span_at((ctx), (s), __FILE__, __LINE__, (node), (len), __VA_ARGS__)
 
 /* Put a node's name into the recorded error when it names none yet ("FILE: node 'X': ...").
@@ -71,7 +71,7 @@ void hc_progress(hc_ctx *ctx, const char *stage, double fraction);
 
 /* Defensive checks for conditions that should be impossible: true when the condition holds;
  * when it does not, records an internal error. */
-#define HC_ALWAYS(ctx, cond)                                                                   \
+#define HC_ALWAYS(ctx, cond)                                                                       \
     ((cond) ? 1 : (hc_fail((ctx), HC_UNSUPPORTED, NULL, "internal check failed: %s", #cond), 0))
 
 #endif

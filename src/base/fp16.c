@@ -21,10 +21,11 @@ uint16_t hc_f32_to_f16(float f) {
     uint16_t sign = (uint16_t)((x >> 16) & 0x8000u);
     uint32_t absx = x & 0x7fffffffu;
     if (absx >= 0x7f800000u) /* inf or nan: keep nan quiet and non-zero */
-        return (uint16_t)(sign | 0x7c00u | (absx > 0x7f800000u ? 0x200u | ((absx >> 13) & 0x3ffu) : 0));
+        return (uint16_t)(sign | 0x7c00u |
+                          (absx > 0x7f800000u ? 0x200u | ((absx >> 13) & 0x3ffu) : 0));
     if (absx >= 0x477ff000u) /* rounds to >= 65520: overflow to inf */
         return (uint16_t)(sign | 0x7c00u);
-    if (absx < 0x38800000u) { /* below the smallest normal half: subnormal or zero */
+    if (absx < 0x38800000u) {                /* below the smallest normal half: subnormal or zero */
         if (absx < 0x33000000u) return sign; /* < 2^-25 rounds to zero */
         uint32_t e = absx >> 23;
         uint32_t mant = (absx & 0x7fffffu) | 0x800000u;
@@ -58,12 +59,14 @@ float hc_f16_to_f32(uint16_t h) {
 
 void hc_f32_to_f16_scalar(const void *src, uint16_t *dst, size_t n) {
     const uint8_t *s = src;
-    for (size_t i = 0; i < n; i++) dst[i] = hc_f32_to_f16(hc_ld_f32(s + 4 * i));
+    for (size_t i = 0; i < n; i++)
+        dst[i] = hc_f32_to_f16(hc_ld_f32(s + 4 * i));
 }
 
 void hc_f16_to_f32_scalar(const void *src, float *dst, size_t n) {
     const uint8_t *s = src;
-    for (size_t i = 0; i < n; i++) dst[i] = hc_f16_to_f32(hc_ld_u16(s + 2 * i));
+    for (size_t i = 0; i < n; i++)
+        dst[i] = hc_f16_to_f32(hc_ld_u16(s + 2 * i));
 }
 
 void hc_f16_stats_of(const void *src, size_t n, hc_f16_stats *st) {

@@ -5,8 +5,8 @@
 #define HC_BASE_FP16_H
 #include "base/ctx.h"
 
-#define HC_F16_MAX 65504.0f
-#define HC_F16_MIN_NORMAL 6.103515625e-05f
+#define HC_F16_MAX           65504.0f
+#define HC_F16_MIN_NORMAL    6.103515625e-05f
 #define HC_F16_MIN_SUBNORMAL 5.9604644775390625e-08f
 
 typedef struct hc_f16_stats {

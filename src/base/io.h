@@ -7,7 +7,7 @@
 typedef struct hc_map {
     const uint8_t *p;
     size_t n;
-    bool mapped; /* false: p came from the allocator (empty files, or memory input) */
+    bool mapped;       /* false: p came from the allocator (empty files, or memory input) */
     uint64_t dev, ino; /* identity of the file, to refuse writing over it */
 } hc_map;
 

@@ -31,7 +31,8 @@ static void *worker(void *varg) {
     uint64_t seen = 0;
     pthread_mutex_lock(&p->mu);
     for (;;) {
-        while (!p->quit && p->generation == seen) pthread_cond_wait(&p->wake, &p->mu);
+        while (!p->quit && p->generation == seen)
+            pthread_cond_wait(&p->wake, &p->mu);
         if (p->quit) break;
         seen = p->generation;
         if (wa.ith < p->nth) {
@@ -84,7 +85,8 @@ void hc_pool_free(hc_pool *p) {
     p->quit = true;
     pthread_cond_broadcast(&p->wake);
     pthread_mutex_unlock(&p->mu);
-    for (int i = 1; i < p->n; i++) pthread_join(p->threads[i], NULL);
+    for (int i = 1; i < p->n; i++)
+        pthread_join(p->threads[i], NULL);
     pthread_cond_destroy(&p->wake);
     pthread_cond_destroy(&p->done);
     pthread_mutex_destroy(&p->mu);
@@ -113,7 +115,8 @@ void hc_pool_run(hc_pool *p, hc_pool_fn fn, void *arg, int want) {
     pthread_mutex_unlock(&p->mu);
     fn(arg, 0, nth);
     pthread_mutex_lock(&p->mu);
-    while (p->pending > 0) pthread_cond_wait(&p->done, &p->mu);
+    while (p->pending > 0)
+        pthread_cond_wait(&p->done, &p->mu);
     pthread_mutex_unlock(&p->mu);
 }
 

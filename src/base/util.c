@@ -19,6 +19,7 @@ bool hc_glob_match(const char *pat, const char *s, size_t n) {
             return false;
         }
     }
-    while (*pat == '*') pat++;
+    while (*pat == '*')
+        pat++;
     return *pat == 0;
 }

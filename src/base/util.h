@@ -32,7 +32,7 @@ static inline bool hc_span_eq_str(hc_span a, const char *s) {
     return a.n == n && (n == 0 || memcmp(a.p, s, n) == 0);
 }
 
-#define HC_SPAN_FMT "%.*s"
+#define HC_SPAN_FMT    "%.*s"
 #define HC_SPAN_ARG(s) (int)((s).n > 0x7fffffff ? 0x7fffffff : (s).n), (const char *)(s).p
 
 /* Checked arithmetic: return false on overflow. */
@@ -52,7 +52,8 @@ static inline bool hc_mul_i64(int64_t a, int64_t b, int64_t *out) {
 static inline uint64_t hc_hash(const void *p, size_t n) {
     const uint8_t *b = p;
     uint64_t h = 1469598103934665603ull;
-    for (size_t i = 0; i < n; i++) h = (h ^ b[i]) * 1099511628211ull;
+    for (size_t i = 0; i < n; i++)
+        h = (h ^ b[i]) * 1099511628211ull;
     return h;
 }
 
@@ -83,6 +84,6 @@ static inline int64_t hc_ld_i64(const void *p) {
 
 #define HC_MIN(a, b) ((a) < (b) ? (a) : (b))
 #define HC_MAX(a, b) ((a) > (b) ? (a) : (b))
-#define HC_COUNT(a) (sizeof(a) / sizeof((a)[0]))
+#define HC_COUNT(a)  (sizeof(a) / sizeof((a)[0]))
 
 #endif

@@ -12,8 +12,8 @@ typedef struct hc_tensor_diff {
     double max_abs, max_rel; /* max |a-b| and max |a-b| / max(|a|, eps) */
     size_t argmax_abs;       /* where max_abs is */
     double mean_abs;
-    double range_a;          /* max |a| */
-    double cosine;           /* of the flattened tensors; 1 when both are zero */
+    double range_a; /* max |a| */
+    double cosine;  /* of the flattened tensors; 1 when both are zero */
     size_t nan_a, nan_b, inf_a, inf_b;
 } hc_tensor_diff;
 
@@ -27,7 +27,7 @@ typedef struct hc_det {
     float box[4]; /* ymin, xmin, ymax, xmax */
     float score;
     int cls;
-    int index;    /* position in the model's output */
+    int index; /* position in the model's output */
 } hc_det;
 
 typedef struct hc_det_options {
@@ -39,22 +39,22 @@ typedef struct hc_det_options {
 void hc_det_options_init(hc_det_options *o);
 
 typedef enum hc_det_issue {
-    HC_DET_MISSING = 1,      /* an A box with no B box of its class at the IoU */
-    HC_DET_EXTRA,            /* a B box above the threshold no A box matched */
-    HC_DET_SCORE,            /* matched, but the score moved more than score_tol */
+    HC_DET_MISSING = 1, /* an A box with no B box of its class at the IoU */
+    HC_DET_EXTRA,       /* a B box above the threshold no A box matched */
+    HC_DET_SCORE,       /* matched, but the score moved more than score_tol */
 } hc_det_issue;
 
 typedef struct hc_det_diff {
     hc_det_issue issue;
-    hc_det a, b;        /* the box and its best counterpart (b.index -1 when none) */
-    float iou;          /* of a and b */
-    const char *why;    /* the likely reason, a static string */
+    hc_det a, b;     /* the box and its best counterpart (b.index -1 when none) */
+    float iou;       /* of a and b */
+    const char *why; /* the likely reason, a static string */
 } hc_det_diff;
 
 typedef struct hc_det_report {
-    size_t a_count;     /* A boxes with score >= min_score */
+    size_t a_count; /* A boxes with score >= min_score */
     size_t b_count;
-    size_t matched;     /* A boxes found in B (class and IoU), whatever their score delta */
+    size_t matched; /* A boxes found in B (class and IoU), whatever their score delta */
     size_t missing, extra, score_off;
     double min_iou, mean_iou, max_score_delta;
     hc_det_diff *diffs; /* owned: free with hc_det_report_fini */
@@ -80,6 +80,5 @@ bool hc_find_detection_outputs(const char *const *names, const hc_tensor *outs, 
                                hc_det_outputs *found);
 /* Read detections (batch 0) from the outputs. *n receives the count; the caller frees
  * *dets with free(). Returns false when shapes do not fit. */
-bool hc_read_detections(const hc_tensor *outs, const hc_det_outputs *w, hc_det **dets,
-                        size_t *n);
+bool hc_read_detections(const hc_tensor *outs, const hc_det_outputs *w, hc_det **dets, size_t *n);
 #endif

@@ -112,7 +112,8 @@ hc_status hc_compare_detections(const hc_det *a0, size_t na, const hc_det *b, si
     r->a_count = n;
     double iou_sum = 0;
     bool ok = true;
-    for (size_t i = 0; i < n && ok; i++) ok = match_a(&a[i], b, nb, used, o, r, &iou_sum);
+    for (size_t i = 0; i < n && ok; i++)
+        ok = match_a(&a[i], b, nb, used, o, r, &iou_sum);
     for (size_t j = 0; j < nb && ok; j++) {
         if (b[j].score < o->min_score) continue;
         r->b_count++;

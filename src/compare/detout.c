@@ -78,8 +78,10 @@ static bool by_shape(const hc_tensor *outs, size_t n, int b, hc_det_outputs *f) 
         if ((int)i == b) continue;
         if (vector_n(t) == rows && rows > 1) {
             double wm = whole_max(t);
-            if (scores < 0 && looks_like_scores(t)) scores = (int)i;
-            else if (wm >= 0 && wm < best_cls) classes = (int)i, best_cls = wm;
+            if (scores < 0 && looks_like_scores(t))
+                scores = (int)i;
+            else if (wm >= 0 && wm < best_cls)
+                classes = (int)i, best_cls = wm;
         } else if (hc_tensor_elems(t) == 1 && count < 0) {
             double v = hc_tensor_at(t, 0);
             if (v >= 0 && v <= (double)rows && v == floor(v)) count = (int)i;
@@ -109,8 +111,7 @@ bool hc_find_detection_outputs(const char *const *names, const hc_tensor *outs, 
     return false;
 }
 
-bool hc_read_detections(const hc_tensor *outs, const hc_det_outputs *w, hc_det **dets,
-                        size_t *n) {
+bool hc_read_detections(const hc_tensor *outs, const hc_det_outputs *w, hc_det **dets, size_t *n) {
     *dets = NULL;
     *n = 0;
     if (w->boxes < 0 || w->scores < 0) return false;
@@ -127,7 +128,8 @@ bool hc_read_detections(const hc_tensor *outs, const hc_det_outputs *w, hc_det *
     hc_det *d = calloc((size_t)k + 1, sizeof *d);
     if (!d) return false;
     for (int64_t i = 0; i < k; i++) {
-        for (int j = 0; j < 4; j++) d[i].box[j] = (float)hc_tensor_at(b, (size_t)(i * 4 + j));
+        for (int j = 0; j < 4; j++)
+            d[i].box[j] = (float)hc_tensor_at(b, (size_t)(i * 4 + j));
         d[i].score = (float)hc_tensor_at(s, (size_t)i);
         d[i].cls = c ? (int)hc_tensor_at(c, (size_t)i) : 0;
         d[i].index = (int)i;

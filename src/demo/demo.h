@@ -11,7 +11,7 @@
 #define HC_DEMO_DEMO_H
 #include "base/buf.h"
 
-#define HC_DEMO_SIZE 64
+#define HC_DEMO_SIZE    64
 #define HC_DEMO_MAX_DET 20
 
 /* Append the model's binary GraphDef to out. Deterministic. */

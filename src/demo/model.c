@@ -7,10 +7,10 @@
 #include <math.h>
 #include <stdio.h>
 
-#define S HC_DEMO_SIZE
-#define CELLS 8            /* feature map is CELLS x CELLS */
-#define ANCHORS (CELLS * CELLS)
-#define CLASSES 2
+#define S         HC_DEMO_SIZE
+#define CELLS     8 /* feature map is CELLS x CELLS */
+#define ANCHORS   (CELLS * CELLS)
+#define CLASSES   2
 #define PER_CLASS 10
 
 static int32_t op1(hc_graph *g, const char *op, const char *name, hc_dtype t, const char *a) {
@@ -48,8 +48,8 @@ static int32_t frame_ints(hc_graph *g, const char *name, int count, const int32_
     return n;
 }
 
-static int32_t enter(hc_graph *g, const char *name, const char *in, hc_dtype t,
-                     const char *frame, bool constant) {
+static int32_t enter(hc_graph *g, const char *name, const char *in, hc_dtype t, const char *frame,
+                     bool constant) {
     int32_t n = op1(g, "Enter", name, t, in);
     hc_gb_str(g, n, "frame_name", frame);
     hc_gb_bool(g, n, "is_constant", constant);
@@ -57,8 +57,8 @@ static int32_t enter(hc_graph *g, const char *name, const char *in, hc_dtype t,
     return n;
 }
 
-static int32_t tensor_array(hc_graph *g, const char *name, const char *size, hc_dtype dt,
-                            int rank, const int64_t *elem) {
+static int32_t tensor_array(hc_graph *g, const char *name, const char *size, hc_dtype dt, int rank,
+                            const int64_t *elem) {
     int32_t n = HC_GB_NODE(g, "TensorArrayV3", name, size);
     hc_gb_type(g, n, "dtype", dt);
     hc_gb_shape(g, n, "element_shape", rank, elem);
@@ -144,13 +144,14 @@ static void preprocessor(hc_graph *g) {
     hc_gb_type(g, r, "Tidx", HC_DT_INT32);
     tensor_array(g, "Preprocessor/TensorArray", "Preprocessor/batch", HC_DT_UINT8, 3, elem);
     tensor_array(g, "Preprocessor/TensorArray_1", "Preprocessor/batch", HC_DT_FLOAT, 3, elem);
-    int32_t sc = HC_GB_NODE(g, "TensorArrayScatterV3", "Preprocessor/scatter",
-                            "Preprocessor/TensorArray", "Preprocessor/range", "image_tensor",
-                            "Preprocessor/TensorArray:1");
+    int32_t sc =
+        HC_GB_NODE(g, "TensorArrayScatterV3", "Preprocessor/scatter", "Preprocessor/TensorArray",
+                   "Preprocessor/range", "image_tensor", "Preprocessor/TensorArray:1");
     hc_gb_type(g, sc, "T", HC_DT_UINT8);
     const char *p = "Preprocessor/map/while";
     loop_head(g, p, "Preprocessor/batch", "Preprocessor/TensorArray_1:1");
-    enter(g, "Preprocessor/map/while/Enter_in", "Preprocessor/TensorArray", HC_DT_RESOURCE, p, true);
+    enter(g, "Preprocessor/map/while/Enter_in", "Preprocessor/TensorArray", HC_DT_RESOURCE, p,
+          true);
     enter(g, "Preprocessor/map/while/Enter_scatter", "Preprocessor/scatter", HC_DT_FLOAT, p, true);
     enter(g, "Preprocessor/map/while/Enter_out", "Preprocessor/TensorArray_1", HC_DT_RESOURCE, p,
           true);
@@ -158,14 +159,16 @@ static void preprocessor(hc_graph *g) {
                             "Preprocessor/map/while/Enter_in", "Preprocessor/map/while/Identity_i",
                             "Preprocessor/map/while/Enter_scatter");
     hc_gb_type(g, rd, "dtype", HC_DT_UINT8);
-    int32_t c = HC_GB_NODE(g, "Cast", "Preprocessor/map/while/ToFloat", "Preprocessor/map/while/read");
+    int32_t c =
+        HC_GB_NODE(g, "Cast", "Preprocessor/map/while/ToFloat", "Preprocessor/map/while/read");
     hc_gb_type(g, c, "SrcT", HC_DT_UINT8);
     hc_gb_type(g, c, "DstT", HC_DT_FLOAT);
     const char *piv = "^Preprocessor/map/while/Identity_i";
     const int32_t zero = 0, size[2] = {S, S};
     frame_ints(g, "Preprocessor/map/while/ResizeImage/dim", 1, &zero, piv);
-    int32_t e = HC_GB_NODE(g, "ExpandDims", "Preprocessor/map/while/ResizeImage/ExpandDims",
-                           "Preprocessor/map/while/ToFloat", "Preprocessor/map/while/ResizeImage/dim");
+    int32_t e =
+        HC_GB_NODE(g, "ExpandDims", "Preprocessor/map/while/ResizeImage/ExpandDims",
+                   "Preprocessor/map/while/ToFloat", "Preprocessor/map/while/ResizeImage/dim");
     hc_gb_type(g, e, "T", HC_DT_FLOAT);
     hc_gb_type(g, e, "Tdim", HC_DT_INT32);
     frame_ints(g, "Preprocessor/map/while/ResizeImage/size", 2, size, piv);
@@ -259,12 +262,14 @@ static void backbone(hc_graph *g) {
     op1(g, "Relu6", "FeatureExtractor/dw/Relu6", HC_DT_FLOAT, "FeatureExtractor/dw/BatchNorm");
     conv(g, "FeatureExtractor/project", "FeatureExtractor/dw/Relu6", 1, 8, 16, 1, false);
     float bias[16];
-    for (int c = 0; c < 16; c++) bias[c] = c < 3 ? 0.0f : 0.05f;
+    for (int c = 0; c < 16; c++)
+        bias[c] = c < 3 ? 0.0f : 0.05f;
     const int64_t d[1] = {16};
     hc_gb_const_f32(g, "FeatureExtractor/project/biases", 1, d, bias);
     op2(g, "BiasAdd", "FeatureExtractor/project/BiasAdd", HC_DT_FLOAT, "FeatureExtractor/project",
         "FeatureExtractor/project/biases");
-    op1(g, "Relu6", "FeatureExtractor/project/Relu6", HC_DT_FLOAT, "FeatureExtractor/project/BiasAdd");
+    op1(g, "Relu6", "FeatureExtractor/project/Relu6", HC_DT_FLOAT,
+        "FeatureExtractor/project/BiasAdd");
     conv(g, "FeatureExtractor/Conv_1", "FeatureExtractor/project/Relu6", 3, 16, 16, 2, false);
     snprintf(a, sizeof a, "%s/Conv_1/Relu6", f);
     snprintf(b, sizeof b, "%s/Conv_1", f);
@@ -279,7 +284,8 @@ static void heads(hc_graph *g) {
         /* colours arrive as x+1 in [0, 2]: red = R - G - B, blue = B - R - G */
         wc[ci * CLASSES + 0] = ci == 0 ? 6.0f : ci < 3 ? -6.0f : 0.0f;
         wc[ci * CLASSES + 1] = ci == 2 ? 6.0f : ci < 2 ? -6.0f : 0.0f;
-        for (int k = 0; k < 4; k++) wb[ci * 4 + k] = ci < 3 ? 0.0f : pattern(ci * 4 + k) * 0.5f;
+        for (int k = 0; k < 4; k++)
+            wb[ci * 4 + k] = ci < 3 ? 0.0f : pattern(ci * 4 + k) * 0.5f;
     }
     const int64_t dc[4] = {1, 1, 16, CLASSES}, db[4] = {1, 1, 16, 4};
     const char *names[2] = {"BoxPredictor/ClassPredictor", "BoxPredictor/BoxEncodingPredictor"};
@@ -344,15 +350,19 @@ static void decoder(hc_graph *g) {
         snprintf(a[k], sizeof a[k], k ? "%s:%d" : "%s", A, k);
     }
     /* centers: t / 10 * size + anchor center */
-    op2(g, "RealDiv", "Postprocessor/Decode/ty", HC_DT_FLOAT, e[0], "Postprocessor/Decode/scale_yx");
-    op2(g, "RealDiv", "Postprocessor/Decode/tx", HC_DT_FLOAT, e[1], "Postprocessor/Decode/scale_yx");
+    op2(g, "RealDiv", "Postprocessor/Decode/ty", HC_DT_FLOAT, e[0],
+        "Postprocessor/Decode/scale_yx");
+    op2(g, "RealDiv", "Postprocessor/Decode/tx", HC_DT_FLOAT, e[1],
+        "Postprocessor/Decode/scale_yx");
     op2(g, "Mul", "Postprocessor/Decode/dy", HC_DT_FLOAT, "Postprocessor/Decode/ty", a[2]);
     op2(g, "Mul", "Postprocessor/Decode/dx", HC_DT_FLOAT, "Postprocessor/Decode/tx", a[3]);
     op2(g, "AddV2", "Postprocessor/Decode/yc", HC_DT_FLOAT, "Postprocessor/Decode/dy", a[0]);
     op2(g, "AddV2", "Postprocessor/Decode/xc", HC_DT_FLOAT, "Postprocessor/Decode/dx", a[1]);
     /* sizes: exp(t / 5) * anchor size */
-    op2(g, "RealDiv", "Postprocessor/Decode/th", HC_DT_FLOAT, e[2], "Postprocessor/Decode/scale_hw");
-    op2(g, "RealDiv", "Postprocessor/Decode/tw", HC_DT_FLOAT, e[3], "Postprocessor/Decode/scale_hw");
+    op2(g, "RealDiv", "Postprocessor/Decode/th", HC_DT_FLOAT, e[2],
+        "Postprocessor/Decode/scale_hw");
+    op2(g, "RealDiv", "Postprocessor/Decode/tw", HC_DT_FLOAT, e[3],
+        "Postprocessor/Decode/scale_hw");
     op1(g, "Exp", "Postprocessor/Decode/Exp", HC_DT_FLOAT, "Postprocessor/Decode/th");
     op1(g, "Exp", "Postprocessor/Decode/Exp_1", HC_DT_FLOAT, "Postprocessor/Decode/tw");
     op2(g, "Mul", "Postprocessor/Decode/h", HC_DT_FLOAT, "Postprocessor/Decode/Exp", a[2]);
@@ -378,7 +388,7 @@ static void decoder(hc_graph *g) {
 }
 
 #define NMS "Postprocessor/BatchMultiClassNonMaxSuppression"
-#define NW NMS "/map/while"
+#define NW  NMS "/map/while"
 
 static int32_t gather(hc_graph *g, const char *name, const char *params, const char *idx,
                       const char *axis) {
@@ -452,7 +462,7 @@ static void nms_body(hc_graph *g) {
         hc_gb_type(g, e, "Tdim", HC_DT_INT32);
     }
     int32_t cc = HC_GB_NODE(g, "ConcatV2", NW "/rows", NW "/sel_boxes", NW "/sel_scores/col",
-                           NW "/sel_classes/col", NW "/r1");
+                            NW "/sel_classes/col", NW "/r1");
     hc_gb_type(g, cc, "T", HC_DT_FLOAT);
     hc_gb_type(g, cc, "Tidx", HC_DT_INT32);
     hc_gb_int(g, cc, "N", 3);

@@ -16,12 +16,12 @@ static uint8_t kind_of(hc_span op) {
     static const struct {
         const char *op;
         uint8_t kind;
-    } K[] = {{"Const", HC_K_CONST},         {"Placeholder", HC_K_PLACEHOLDER},
-             {"Enter", HC_K_ENTER},         {"RefEnter", HC_K_ENTER},
-             {"Exit", HC_K_EXIT},           {"RefExit", HC_K_EXIT},
-             {"NextIteration", HC_K_NEXT},  {"RefNextIteration", HC_K_NEXT},
-             {"Merge", HC_K_MERGE},         {"RefMerge", HC_K_MERGE},
-             {"Switch", HC_K_SWITCH},       {"RefSwitch", HC_K_SWITCH},
+    } K[] = {{"Const", HC_K_CONST},        {"Placeholder", HC_K_PLACEHOLDER},
+             {"Enter", HC_K_ENTER},        {"RefEnter", HC_K_ENTER},
+             {"Exit", HC_K_EXIT},          {"RefExit", HC_K_EXIT},
+             {"NextIteration", HC_K_NEXT}, {"RefNextIteration", HC_K_NEXT},
+             {"Merge", HC_K_MERGE},        {"RefMerge", HC_K_MERGE},
+             {"Switch", HC_K_SWITCH},      {"RefSwitch", HC_K_SWITCH},
              {"NoOp", HC_K_NOOP}};
     for (size_t i = 0; i < HC_COUNT(K); i++)
         if (hc_span_eq_str(op, K[i].op)) return K[i].kind;
@@ -173,7 +173,8 @@ static hc_status layout_frames(hc_session *s, const uint32_t *order, uint32_t n_
         k->in_base = f->n_slots;
         k->n_in = n->n_in;
         f->n_slots += n->n_in;
-        for (uint32_t j = 0; j < n->n_in; j++) k->n_ctrl += n->in[j].port < 0;
+        for (uint32_t j = 0; j < n->n_in; j++)
+            k->n_ctrl += n->in[j].port < 0;
         k->n_data = k->n_in - k->n_ctrl;
         k->pending_init = k->kind == HC_K_MERGE ? k->n_ctrl : k->n_in;
         if (k->kind == HC_K_EXIT) f->n_exits++;
@@ -217,7 +218,8 @@ static hc_status prepare_const(hc_session *s, uint32_t i) {
     hc_val *v = &s->kn[i].value;
     v->dtype = dt;
     v->rank = t->shape.rank;
-    for (int32_t d = 0; d < t->shape.rank; d++) v->dims[d] = t->shape.dims[d];
+    for (int32_t d = 0; d < t->shape.rank; d++)
+        v->dims[d] = t->shape.dims[d];
     v->data = count ? (void *)data : NULL;
     return HC_OK;
 }
@@ -259,7 +261,8 @@ hc_status hc_exec_analyze(hc_session *s) {
         return st;
     for (uint32_t o = 0; o < n_order; o++)
         if ((st = prepare_node(s, order[o]))) return st;
-    for (size_t i = 0; i < s->n_inputs; i++) s->kn[s->inputs[i].node].feed = (int32_t)i;
+    for (size_t i = 0; i < s->n_inputs; i++)
+        s->kn[s->inputs[i].node].feed = (int32_t)i;
     for (size_t i = 0; i < s->n_outputs; i++) {
         uint32_t n = (uint32_t)s->outputs[i].node;
         s->kn[n].fetch = (int32_t)i;

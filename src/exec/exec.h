@@ -38,37 +38,37 @@ typedef struct hc_knode {
     uint32_t in_base;    /* first input slot in its frame's slot array */
     uint32_t n_in, n_data, n_ctrl;
     uint32_t pending_init;
-    uint32_t child;      /* Enter: the static frame it enters */
+    uint32_t child;              /* Enter: the static frame it enters */
     uint32_t out_start, out_end; /* into sess->oedges */
-    int32_t n_out;       /* output ports */
-    int32_t feed;        /* Placeholder: index into sess->inputs, else -1 */
-    int32_t fetch;       /* index into sess->outputs, else -1 */
-    hc_val value;        /* Const: its value (a view into the model) */
+    int32_t n_out;               /* output ports */
+    int32_t feed;                /* Placeholder: index into sess->inputs, else -1 */
+    int32_t fetch;               /* index into sess->outputs, else -1 */
+    hc_val value;                /* Const: its value (a view into the model) */
 } hc_knode;
 
 typedef struct hc_sframe {
     uint32_t parent;
     hc_span name;
     uint32_t n_nodes, n_slots;
-    uint32_t n_enters;   /* needed Enter nodes that feed this frame */
-    uint32_t *exits;     /* needed Exit nodes that leave this frame */
+    uint32_t n_enters; /* needed Enter nodes that feed this frame */
+    uint32_t *exits;   /* needed Exit nodes that leave this frame */
     uint32_t n_exits;
-    uint32_t *sources;   /* nodes of this frame with nothing to wait for */
+    uint32_t *sources; /* nodes of this frame with nothing to wait for */
     uint32_t n_sources;
-    uint32_t *nodes;     /* local index -> graph node */
+    uint32_t *nodes; /* local index -> graph node */
 } hc_sframe;
 
 typedef struct hc_frame hc_frame;
 
 typedef struct hc_iter {
     hc_val *slots;
-    uint8_t *slot_dead;  /* per slot: a dead value arrived */
-    int32_t *pending;    /* per local node */
-    int32_t *dead;       /* per local node: dead inputs so far */
-    int32_t *merge;      /* per local node: Merge: the live input taken, -1 none yet */
-    uint8_t *fired;      /* per local node: already scheduled in this iteration */
+    uint8_t *slot_dead; /* per slot: a dead value arrived */
+    int32_t *pending;   /* per local node */
+    int32_t *dead;      /* per local node: dead inputs so far */
+    int32_t *merge;     /* per local node: Merge: the live input taken, -1 none yet */
+    uint8_t *fired;     /* per local node: already scheduled in this iteration */
     uint32_t outstanding;
-    hc_frame *children;  /* frame instances entered from this iteration */
+    hc_frame *children; /* frame instances entered from this iteration */
 } hc_iter;
 
 struct hc_frame {
@@ -83,7 +83,7 @@ struct hc_frame {
     uint32_t *inv_nodes;  /* constant Enter nodes whose values reached this frame */
     hc_val *inv_vals;
     uint32_t n_inv, cap_inv;
-    uint8_t *exit_live;   /* per exit of the static frame */
+    uint8_t *exit_live; /* per exit of the static frame */
 };
 
 typedef struct hc_task {
@@ -114,7 +114,7 @@ struct hc_session {
     const hc_model *m;
     const hc_graph *g;
     hc_arena arena;
-    hc_knode *kn;         /* per graph node; only needed nodes are prepared */
+    hc_knode *kn; /* per graph node; only needed nodes are prepared */
     uint8_t *needed;
     hc_oedge *oedges;
     hc_sframe *frames;

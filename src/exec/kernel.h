@@ -53,19 +53,19 @@ typedef struct hc_kernel_prep {
     const hc_node *node;
     hc_arena *arena; /* lives as long as the session: put per-node state here */
     const hc_cpu *cpu;
-    void *state;     /* out: kernel state for this node (NULL when none) */
+    void *state; /* out: kernel state for this node (NULL when none) */
 } hc_kernel_prep;
 
 typedef struct hc_kernel_ctx {
     hc_session *s;
     hc_ctx *ctx;
     const hc_node *node;
-    void *state;      /* from prepare */
-    uint32_t n_in;    /* data inputs */
+    void *state;   /* from prepare */
+    uint32_t n_in; /* data inputs */
     const hc_val *in;
-    uint32_t n_out;   /* output ports */
-    hc_val *out;      /* zeroed on entry; the kernel sets every output */
-    hc_pool *pool;    /* may be NULL: run serially */
+    uint32_t n_out; /* output ports */
+    hc_val *out;    /* zeroed on entry; the kernel sets every output */
+    hc_pool *pool;  /* may be NULL: run serially */
     const hc_cpu *cpu;
 } hc_kernel_ctx;
 

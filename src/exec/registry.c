@@ -1,8 +1,8 @@
 /* registry.c - kernel lookup: binary search in each family's sorted table. */
 #include "exec/exec.h"
 
-#define FAMILY(f)                                                                              \
-    extern const hc_kernel hc_kernels_##f[];                                                   \
+#define FAMILY(f)                                                                                  \
+    extern const hc_kernel hc_kernels_##f[];                                                       \
     extern const size_t hc_n_kernels_##f;
 #include "exec/cpu/families.def"
 #undef FAMILY
@@ -32,8 +32,10 @@ const hc_kernel *hc_exec_find_kernel(hc_span op) {
             size_t mid = lo + (hi - lo) / 2;
             int c = cmp(op, t[mid].op);
             if (c == 0) return &t[mid];
-            if (c < 0) hi = mid;
-            else lo = mid + 1;
+            if (c < 0)
+                hi = mid;
+            else
+                lo = mid + 1;
         }
     }
     return NULL;

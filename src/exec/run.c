@@ -49,7 +49,8 @@ static hc_iter *iter_alloc(hc_session *s, const hc_sframe *sf) {
 
 static void iter_free(hc_session *s, const hc_sframe *sf, hc_iter *it) {
     if (!it) return;
-    for (uint32_t k = 0; it->slots && k < sf->n_slots; k++) hc_val_release(s, &it->slots[k]);
+    for (uint32_t k = 0; it->slots && k < sf->n_slots; k++)
+        hc_val_release(s, &it->slots[k]);
     hc_dealloc(s->ctx, it->slots);
     hc_dealloc(s->ctx, it->slot_dead);
     hc_dealloc(s->ctx, it->pending);
@@ -83,7 +84,7 @@ static hc_status get_iter(hc_session *s, hc_frame *f, uint32_t iter, hc_iter **o
         if (f->n_iters == f->cap_iters) {
             uint32_t cap = f->cap_iters ? f->cap_iters * 2 : 4;
             hc_iter **p = hc_realloc(s->ctx, f->iters, f->n_iters * sizeof(hc_iter *),
-                                    cap * sizeof(hc_iter *));
+                                     cap * sizeof(hc_iter *));
             if (!p) return HC_NOMEM;
             f->iters = p;
             f->cap_iters = cap;
@@ -126,8 +127,8 @@ static hc_frame *child_frame(hc_session *s, hc_frame *f, uint32_t iter, uint32_t
     return c;
 }
 
-static hc_status deliver_merge(hc_session *s, hc_frame *f, uint32_t iter, hc_iter *it,
-                               uint32_t dst, uint32_t input, bool ctrl, hc_val *v, bool dead) {
+static hc_status deliver_merge(hc_session *s, hc_frame *f, uint32_t iter, hc_iter *it, uint32_t dst,
+                               uint32_t input, bool ctrl, hc_val *v, bool dead) {
     const hc_knode *k = &s->kn[dst];
     uint32_t l = k->local;
     if (it->fired[l]) {
@@ -202,14 +203,16 @@ static hc_status target(hc_session *s, hc_frame *f, uint32_t iter, uint32_t node
         if (dead) *tf = NULL;
         *titer = iter + 1;
         return HC_OK;
-    default: return HC_OK;
+    default:
+        return HC_OK;
     }
 }
 
 static hc_status remember_invariant(hc_session *s, hc_frame *c, uint32_t node, const hc_val *v) {
     if (c->n_inv == c->cap_inv) {
         uint32_t cap = c->cap_inv ? c->cap_inv * 2 : 8;
-        uint32_t *nodes = hc_realloc(s->ctx, c->inv_nodes, c->n_inv * sizeof *nodes, cap * sizeof *nodes);
+        uint32_t *nodes =
+            hc_realloc(s->ctx, c->inv_nodes, c->n_inv * sizeof *nodes, cap * sizeof *nodes);
         if (!nodes) return HC_NOMEM;
         c->inv_nodes = nodes;
         hc_val *vals = hc_realloc(s->ctx, c->inv_vals, c->n_inv * sizeof *vals, cap * sizeof *vals);
@@ -245,7 +248,8 @@ static hc_status propagate(hc_session *s, hc_frame *f, uint32_t iter, uint32_t n
     if (st || !tf) return st;
     if (k->kind == HC_K_ENTER) {
         tf->pending_enters--;
-        if (k->constant_enter && !dead && (st = remember_invariant(s, tf, node, &out[0]))) return st;
+        if (k->constant_enter && !dead && (st = remember_invariant(s, tf, node, &out[0])))
+            return st;
     }
     for (uint32_t e = k->out_start; e < k->out_end; e++) {
         const hc_oedge *oe = &s->oedges[e];
@@ -280,11 +284,15 @@ static hc_status execute(hc_session *s, hc_task t, hc_iter *it, hc_val *in, hc_v
                          uint8_t *port_dead) {
     const hc_knode *k = &s->kn[t.node];
     switch (k->kind) {
-    case HC_K_CONST: out[0] = k->value; return HC_OK;
+    case HC_K_CONST:
+        out[0] = k->value;
+        return HC_OK;
     case HC_K_PLACEHOLDER:
         out[0] = s->inputs[k->feed].val;
         return HC_OK;
-    case HC_K_ENTER: case HC_K_EXIT: case HC_K_NEXT:
+    case HC_K_ENTER:
+    case HC_K_EXIT:
+    case HC_K_NEXT:
         out[0] = in[0];
         memset(&in[0], 0, sizeof in[0]);
         return HC_OK;
@@ -308,12 +316,22 @@ static hc_status execute(hc_session *s, hc_task t, hc_iter *it, hc_val *in, hc_v
         memcpy(out[1].data, &idx, 4);
         return HC_OK;
     }
-    case HC_K_NOOP: return HC_OK;
-    default: break;
+    case HC_K_NOOP:
+        return HC_OK;
+    default:
+        break;
     }
     const hc_node *n = &s->g->nodes[t.node];
-    hc_kernel_ctx kc = {s, s->ctx, n, k->state, k->n_data, in, (uint32_t)k->n_out, out,
-                        hc_ctx_pool(s->ctx), &s->ctx->cpu};
+    hc_kernel_ctx kc = {s,
+                        s->ctx,
+                        n,
+                        k->state,
+                        k->n_data,
+                        in,
+                        (uint32_t)k->n_out,
+                        out,
+                        hc_ctx_pool(s->ctx),
+                        &s->ctx->cpu};
     return k->k->run(&kc);
 }
 
@@ -350,8 +368,10 @@ static hc_status run_task(hc_session *s, hc_task t) {
     }
     if (!st) take_fetches(s, t.f, t.node, out, dead);
     if (!st) st = propagate(s, t.f, t.iter, t.node, out, pd, dead);
-    for (uint32_t j = 0; in && j < k->n_data; j++) hc_val_release(s, &in[j]);
-    for (uint32_t j = 0; out && j < n_out; j++) hc_val_release(s, &out[j]);
+    for (uint32_t j = 0; in && j < k->n_data; j++)
+        hc_val_release(s, &in[j]);
+    for (uint32_t j = 0; out && j < n_out; j++)
+        hc_val_release(s, &out[j]);
     if (in != in_stack) hc_dealloc(s->ctx, in);
     if (out != out_stack) hc_dealloc(s->ctx, out);
     if (pd != dead_stack) hc_dealloc(s->ctx, pd);
@@ -370,7 +390,8 @@ static hc_status finish_frames(hc_session *s, hc_frame *f) {
             for (uint32_t e = k->out_start; e < k->out_end; e++) {
                 hc_val v = {0};
                 const hc_oedge *oe = &s->oedges[e];
-                hc_status st = deliver(s, parent, piter, oe->dst, oe->input, oe->port < 0, &v, true);
+                hc_status st =
+                    deliver(s, parent, piter, oe->dst, oe->input, oe->port < 0, &v, true);
                 if (st) return st;
             }
         }
@@ -398,7 +419,8 @@ static void frame_free(hc_session *s, hc_frame *f) {
         }
         iter_free(s, sf, f->iters[k]);
     }
-    for (uint32_t j = 0; j < f->n_inv; j++) hc_val_release(s, &f->inv_vals[j]);
+    for (uint32_t j = 0; j < f->n_inv; j++)
+        hc_val_release(s, &f->inv_vals[j]);
     hc_dealloc(s->ctx, f->inv_vals);
     hc_dealloc(s->ctx, f->inv_nodes);
     hc_dealloc(s->ctx, f->iters);

@@ -21,7 +21,8 @@ struct hc_rtbuf {
 
 static uint8_t size_class(size_t n) {
     uint8_t c = 6; /* 64 bytes */
-    while (((size_t)1 << c) < n && c < 47) c++;
+    while (((size_t)1 << c) < n && c < 47)
+        c++;
     return c;
 }
 
@@ -84,7 +85,8 @@ void hc_exec_free_buffers(hc_session *s) {
 
 int64_t hc_val_elems(const hc_val *v) {
     int64_t n = 1;
-    for (int32_t i = 0; i < v->rank; i++) n *= v->dims[i];
+    for (int32_t i = 0; i < v->rank; i++)
+        n *= v->dims[i];
     return n;
 }
 
@@ -119,11 +121,12 @@ hc_status hc_val_copy(hc_session *s, const hc_val *v, hc_val *out) {
 static hc_status check_shape(hc_kernel_ctx *k, int rank, const int64_t *dims, size_t esz,
                              size_t *bytes) {
     if (rank < 0 || rank > HC_MAX_RANK)
-        return hc_k_fail(k, HC_LIMIT, "output rank %d is beyond the limit of %d", rank, HC_MAX_RANK);
+        return hc_k_fail(k, HC_LIMIT, "output rank %d is beyond the limit of %d", rank,
+                         HC_MAX_RANK);
     size_t n = esz;
     for (int i = 0; i < rank; i++) {
-        if (dims[i] < 0) return hc_k_fail(k, HC_INVALID, "negative output dimension %lld",
-                                          (long long)dims[i]);
+        if (dims[i] < 0)
+            return hc_k_fail(k, HC_INVALID, "negative output dimension %lld", (long long)dims[i]);
         if (!hc_mul_size(n, (size_t)dims[i], &n))
             return hc_k_fail(k, HC_LIMIT, "output size overflows");
     }
@@ -141,7 +144,8 @@ hc_status hc_k_alloc(hc_kernel_ctx *k, uint32_t out, hc_dtype dt, int rank, cons
     hc_val_release(k->s, v);
     v->dtype = dt;
     v->rank = rank;
-    for (int i = 0; i < rank; i++) v->dims[i] = dims[i];
+    for (int i = 0; i < rank; i++)
+        v->dims[i] = dims[i];
     if (bytes == 0) return HC_OK;
     v->buf = hc_rtbuf_new(k->s, bytes);
     if (!v->buf) return k->ctx->status;
@@ -165,7 +169,8 @@ hc_status hc_k_view(hc_kernel_ctx *k, uint32_t out, uint32_t in, int rank, const
     hc_k_forward(k, out, in);
     hc_val *v = &k->out[out];
     v->rank = rank;
-    for (int i = 0; i < rank; i++) v->dims[i] = dims[i];
+    for (int i = 0; i < rank; i++)
+        v->dims[i] = dims[i];
     return HC_OK;
 }
 
@@ -256,27 +261,40 @@ bool hc_k_int_at(const hc_val *v, int64_t i, int64_t *out) {
     if (i < 0 || i >= hc_val_elems(v)) return false;
     const uint8_t *p = v->data;
     switch (v->dtype) {
-    case HC_DT_INT32: *out = hc_ld_i32(p + 4 * i); return true;
-    case HC_DT_INT64: *out = hc_ld_i64(p + 8 * i); return true;
-    default: return false;
+    case HC_DT_INT32:
+        *out = hc_ld_i32(p + 4 * i);
+        return true;
+    case HC_DT_INT64:
+        *out = hc_ld_i64(p + 8 * i);
+        return true;
+    default:
+        return false;
     }
 }
 
 float hc_k_f32_at(const hc_val *v, int64_t i) {
     const uint8_t *p = v->data;
     switch (v->dtype) {
-    case HC_DT_FLOAT: return hc_ld_f32(p + 4 * i);
-    case HC_DT_HALF: return hc_f16_to_f32(hc_ld_u16(p + 2 * i));
+    case HC_DT_FLOAT:
+        return hc_ld_f32(p + 4 * i);
+    case HC_DT_HALF:
+        return hc_f16_to_f32(hc_ld_u16(p + 2 * i));
     case HC_DT_DOUBLE: {
         double d;
         memcpy(&d, p + 8 * i, 8);
         return (float)d;
     }
-    case HC_DT_INT32: return (float)hc_ld_i32(p + 4 * i);
-    case HC_DT_INT64: return (float)hc_ld_i64(p + 8 * i);
-    case HC_DT_UINT8: return (float)p[i];
-    case HC_DT_INT8: return (float)(int8_t)p[i];
-    case HC_DT_BOOL: return p[i] ? 1.0f : 0.0f;
-    default: return 0.0f;
+    case HC_DT_INT32:
+        return (float)hc_ld_i32(p + 4 * i);
+    case HC_DT_INT64:
+        return (float)hc_ld_i64(p + 8 * i);
+    case HC_DT_UINT8:
+        return (float)p[i];
+    case HC_DT_INT8:
+        return (float)(int8_t)p[i];
+    case HC_DT_BOOL:
+        return p[i] ? 1.0f : 0.0f;
+    default:
+        return 0.0f;
     }
 }

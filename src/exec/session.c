@@ -25,7 +25,8 @@ static hc_status add_outputs(hc_session *s, const hc_session_options *o) {
         f->node = hc_graph_find(s->g, hc_span_of(name, len));
         f->name = hc_arena_strndup(&s->arena, name, strlen(name));
         if (f->node < 0) return hc_fail(s->ctx, HC_NOT_FOUND, name, "no such output node");
-        if (f->port < 0 || (s->g->nodes[f->node].n_out >= 0 && f->port >= s->g->nodes[f->node].n_out))
+        if (f->port < 0 ||
+            (s->g->nodes[f->node].n_out >= 0 && f->port >= s->g->nodes[f->node].n_out))
             return hc_fail(s->ctx, HC_NOT_FOUND, name, "no such output port");
     }
     return HC_OK;
@@ -48,7 +49,8 @@ static hc_status add_inputs(hc_session *s) {
 void hc_session_free(hc_session *s) {
     if (!s) return;
     hc_exec_reset(s);
-    for (size_t i = 0; i < s->n_outputs; i++) hc_val_release(s, &s->outputs[i].val);
+    for (size_t i = 0; i < s->n_outputs; i++)
+        hc_val_release(s, &s->outputs[i].val);
     hc_exec_free_buffers(s);
     hc_dealloc(s->ctx, s->queue);
     hc_ctx *ctx = s->ctx;
@@ -149,7 +151,8 @@ hc_status hc_session_output(const hc_session *s, size_t i, hc_tensor *t) {
     const hc_val *v = &s->outputs[i].val;
     t->dtype = v->dtype;
     t->rank = v->rank;
-    for (int d = 0; d < v->rank; d++) t->dims[d] = v->dims[d];
+    for (int d = 0; d < v->rank; d++)
+        t->dims[d] = v->dims[d];
     t->data = v->data;
     return HC_OK;
 }

@@ -57,8 +57,8 @@ void hc_gb_str(hc_graph *g, int32_t node, const char *name, const char *v) {
     a->u.s = hc_arena_span(&g->arena, v, strlen(v));
 }
 
-static hc_attr_list *list(hc_graph *g, int32_t node, const char *name, hc_attr_kind kind,
-                          size_t n, size_t elem) {
+static hc_attr_list *list(hc_graph *g, int32_t node, const char *name, hc_attr_kind kind, size_t n,
+                          size_t elem) {
     hc_attr *a = attr(g, node, name);
     hc_attr_list *l = a ? hc_arena_alloc(&g->arena, sizeof *l) : NULL;
     void *arr = l ? hc_arena_array(&g->arena, n + 1, elem) : NULL;
@@ -129,13 +129,18 @@ static hc_span pack_vals(hc_graph *g, hc_dtype dt, const void *vals, size_t n, u
             continue;
         }
         uint64_t v = 0;
-        if (sz == 1) v = p[0];
-        else if (sz == 2) v = hc_ld_u16(p);
-        else if (sz == 4) v = (uint64_t)(int64_t)hc_ld_i32(p);
-        else v = (uint64_t)hc_ld_i64(p);
+        if (sz == 1)
+            v = p[0];
+        else if (sz == 2)
+            v = hc_ld_u16(p);
+        else if (sz == 4)
+            v = (uint64_t)(int64_t)hc_ld_i32(p);
+        else
+            v = (uint64_t)hc_ld_i64(p);
         uint8_t tmp[10];
         size_t k = 0;
-        while (v >= 0x80) tmp[k++] = (uint8_t)(v | 0x80), v >>= 7;
+        while (v >= 0x80)
+            tmp[k++] = (uint8_t)(v | 0x80), v >>= 7;
         tmp[k++] = (uint8_t)v;
         hc_buf_put(&b, tmp, k);
     }

@@ -10,8 +10,8 @@
 /* Add a node with inputs ("x", "x:1", "^ctrl"). Returns its index or -1. */
 int32_t hc_gb_node(hc_graph *g, const char *op, const char *name, const char *const *inputs,
                    size_t n_in);
-#define HC_GB_NODE(g, op, name, ...)                                                           \
-    hc_gb_node((g), (op), (name), (const char *const[]){__VA_ARGS__},                          \
+#define HC_GB_NODE(g, op, name, ...)                                                               \
+    hc_gb_node((g), (op), (name), (const char *const[]){__VA_ARGS__},                              \
                sizeof((const char *const[]){__VA_ARGS__}) / sizeof(const char *))
 #define HC_GB_SOURCE(g, op, name) hc_gb_node((g), (op), (name), NULL, 0)
 

@@ -63,8 +63,8 @@ static void check_attrs(hc_check_report *r, const hc_node *n) {
             add(r, n, "attribute '%s' is not a type", ta->name);
         } else if ((unsigned)a->u.type >= HC_DT_COUNT ||
                    (ta->allowed && !(ta->allowed & HC_DTM(a->u.type)))) {
-            add(r, n, "attribute %s = %s is not allowed for %s", ta->name,
-                hc_dtype_name(a->u.type), n->def->name);
+            add(r, n, "attribute %s = %s is not allowed for %s", ta->name, hc_dtype_name(a->u.type),
+                n->def->name);
         }
     }
 }
@@ -134,8 +134,8 @@ static void check_const(hc_check_report *r, const hc_node *n) {
             (unsigned long long)elems * sz);
     } else if (t->enc == HC_ENC_VALUES && t->val_field != 8 &&
                t->val_field != hc_tensor_val_field(t->dtype)) {
-        add(r, n, "values of dtype %s are stored in TensorProto field %u",
-            hc_dtype_name(t->dtype), t->val_field);
+        add(r, n, "values of dtype %s are stored in TensorProto field %u", hc_dtype_name(t->dtype),
+            t->val_field);
     } else if (t->enc == HC_ENC_VALUES && t->n_vals > (uint64_t)elems) {
         add(r, n, "value has %zu values for %lld elements", t->n_vals, (long long)elems);
     }
@@ -188,7 +188,8 @@ int32_t hc_graph_find_cycle(const hc_graph *g, hc_arena *arena) {
     uint32_t *queue = hc_arena_array(arena, nn + 1u, sizeof(uint32_t));
     if (!pending || !start || !queue) return -2;
     size_t edges = 0;
-    for (uint32_t i = 0; i < nn; i++) edges += g->nodes[i].n_in;
+    for (uint32_t i = 0; i < nn; i++)
+        edges += g->nodes[i].n_in;
     uint32_t *out = hc_arena_array(arena, edges + 1, sizeof(uint32_t));
     uint32_t *fill = hc_arena_array(arena, nn + 1u, sizeof(uint32_t));
     if (!out || !fill) return -2;
@@ -208,7 +209,8 @@ int32_t hc_graph_find_cycle(const hc_graph *g, hc_arena *arena) {
             }
         }
         if (!pass)
-            for (uint32_t i = 0; i < nn; i++) start[i + 1] += start[i];
+            for (uint32_t i = 0; i < nn; i++)
+                start[i + 1] += start[i];
     }
     size_t head = 0, tail = 0, done = 0;
     for (uint32_t i = 0; i < nn; i++)

@@ -18,8 +18,10 @@ void hc_graph_fini(hc_graph *g) {
 
 hc_status hc_graph_reserve(hc_graph *g, uint32_t n) {
     if (n <= g->cap_nodes) return HC_OK;
-    if (n > HC_MAX_NODES) return hc_fail(g->ctx, HC_LIMIT, NULL, "more than %u nodes", HC_MAX_NODES);
-    hc_node *p = hc_realloc(g->ctx, g->nodes, (size_t)g->n_nodes * sizeof *p, (size_t)n * sizeof *p);
+    if (n > HC_MAX_NODES)
+        return hc_fail(g->ctx, HC_LIMIT, NULL, "more than %u nodes", HC_MAX_NODES);
+    hc_node *p =
+        hc_realloc(g->ctx, g->nodes, (size_t)g->n_nodes * sizeof *p, (size_t)n * sizeof *p);
     if (!p) return HC_NOMEM;
     g->nodes = p;
     g->cap_nodes = n;
@@ -33,8 +35,8 @@ int32_t hc_graph_add_node(hc_graph *g) {
     }
     if (g->n_nodes == g->cap_nodes) {
         uint32_t cap = g->cap_nodes ? g->cap_nodes * 2 : 256;
-        hc_node *p = hc_realloc(g->ctx, g->nodes, (size_t)g->n_nodes * sizeof *p,
-                                (size_t)cap * sizeof *p);
+        hc_node *p =
+            hc_realloc(g->ctx, g->nodes, (size_t)g->n_nodes * sizeof *p, (size_t)cap * sizeof *p);
         if (!p) return -1;
         g->nodes = p;
         g->cap_nodes = cap;
@@ -61,7 +63,8 @@ int32_t hc_graph_find(const hc_graph *g, hc_span name) {
 
 static hc_status build_index(hc_graph *g) {
     uint32_t cap = 16;
-    while (cap < g->n_nodes * 2u + 2u) cap *= 2;
+    while (cap < g->n_nodes * 2u + 2u)
+        cap *= 2;
     hc_dealloc(g->ctx, g->index);
     g->index = hc_calloc(g->ctx, cap, sizeof *g->index);
     g->index_cap = g->index ? cap : 0;
@@ -73,8 +76,7 @@ static hc_status build_index(hc_graph *g) {
         uint32_t s = slot_of(g, n->name);
         for (; g->index[s]; s = (s + 1) & (cap - 1))
             if (hc_span_eq(g->nodes[g->index[s] - 1].name, n->name))
-                return hc_fail_n(g->ctx, HC_MALFORMED, n->name.p, n->name.n,
-                                 "duplicate node name");
+                return hc_fail_n(g->ctx, HC_MALFORMED, n->name.p, n->name.n, "duplicate node name");
         g->index[s] = i + 1;
     }
     return HC_OK;
@@ -90,7 +92,8 @@ static bool parse_input(hc_span s, hc_span *name, int32_t *port) {
     *port = 0;
     *name = s;
     size_t i = s.n;
-    while (i > 0 && s.p[i - 1] >= '0' && s.p[i - 1] <= '9') i--;
+    while (i > 0 && s.p[i - 1] >= '0' && s.p[i - 1] <= '9')
+        i--;
     if (i > 0 && i < s.n && s.p[i - 1] == ':') {
         int64_t v = 0;
         for (size_t k = i; k < s.n; k++) {
@@ -167,8 +170,8 @@ hc_status hc_graph_link(hc_graph *g) {
                                  "input %u reads a removed node", k);
             if (n->in[k].port >= 0 && p->n_out >= 0 && n->in[k].port >= p->n_out)
                 return hc_fail_n(g->ctx, HC_MALFORMED, n->name.p, n->name.n,
-                                 "input %u '" HC_SPAN_FMT "' reads output %d of a node with %d",
-                                 k, HC_SPAN_ARG(n->in_names[k]), n->in[k].port, p->n_out);
+                                 "input %u '" HC_SPAN_FMT "' reads output %d of a node with %d", k,
+                                 HC_SPAN_ARG(n->in_names[k]), n->in[k].port, p->n_out);
         }
     }
     return HC_OK;
@@ -183,7 +186,8 @@ void hc_graph_follow(hc_graph *g, int32_t anchor, int32_t follower) {
         return;
     }
     int32_t k = a->follow_head;
-    while (g->nodes[k].follow_next >= 0) k = g->nodes[k].follow_next;
+    while (g->nodes[k].follow_next >= 0)
+        k = g->nodes[k].follow_next;
     g->nodes[k].follow_next = follower;
 }
 
@@ -234,7 +238,8 @@ bool hc_node_attr_int(const hc_node *n, const char *name, int64_t *out) {
 
 uint32_t hc_node_data_inputs(const hc_node *n) {
     uint32_t c = 0;
-    for (uint32_t k = 0; k < n->n_in; k++) c += n->in_names[k].n && n->in_names[k].p[0] != '^';
+    for (uint32_t k = 0; k < n->n_in; k++)
+        c += n->in_names[k].n && n->in_names[k].p[0] != '^';
     return c;
 }
 

@@ -11,8 +11,8 @@
 #include "base/util.h"
 #include "ops/ops.h"
 
-#define HC_MAX_RANK 8
-#define HC_MAX_NODES (1u << 24)
+#define HC_MAX_RANK   8
+#define HC_MAX_NODES  (1u << 24)
 #define HC_MAX_INPUTS (1u << 16)
 
 typedef enum hc_attr_kind {
@@ -37,9 +37,9 @@ typedef struct hc_shape {
 
 /* How a tensor's values are stored in the file. */
 typedef enum hc_tensor_enc {
-    HC_ENC_NONE = 0,  /* no values: all zeros (or an empty tensor) */
-    HC_ENC_CONTENT,   /* tensor_content: packed little-endian bytes */
-    HC_ENC_VALUES     /* a typed *_val list: float_val, half_val, int_val ... */
+    HC_ENC_NONE = 0, /* no values: all zeros (or an empty tensor) */
+    HC_ENC_CONTENT,  /* tensor_content: packed little-endian bytes */
+    HC_ENC_VALUES    /* a typed *_val list: float_val, half_val, int_val ... */
 } hc_tensor_enc;
 
 /* A TensorProto view. For HC_ENC_VALUES, vals holds the packed payload of the *_val field
@@ -54,7 +54,7 @@ typedef struct hc_tensor_proto {
     uint32_t val_wt;    /* wire type of one value: varint, i32 or i64 */
     hc_span vals;
     size_t n_vals;
-    hc_span src;        /* the TensorProto bytes as read (empty when made here) */
+    hc_span src; /* the TensorProto bytes as read (empty when made here) */
 } hc_tensor_proto;
 
 typedef struct hc_attr_list hc_attr_list;
@@ -104,12 +104,12 @@ typedef struct hc_node {
     uint32_t n_attrs, cap_attrs;
     hc_attr *attrs;
     uint32_t n_opaque;
-    hc_span *opaque;   /* fields kept verbatim (tag included): debug info, unknown fields */
-    hc_span src;       /* the NodeDef bytes as read; empty when made here */
+    hc_span *opaque;     /* fields kept verbatim (tag included): debug info, unknown fields */
+    hc_span src;         /* the NodeDef bytes as read; empty when made here */
     const hc_opdef *def; /* NULL for an op the tables do not know */
-    int32_t n_out;     /* output ports, from the op table and attributes (-1: unknown op) */
-    bool dirty;        /* changed: re-encode instead of copying src */
-    bool removed;      /* dropped: not written */
+    int32_t n_out;       /* output ports, from the op table and attributes (-1: unknown op) */
+    bool dirty;          /* changed: re-encode instead of copying src */
+    bool removed;        /* dropped: not written */
     /* New nodes are written right after the node they follow (casts after their producer). */
     int32_t follow_head, follow_next;
     bool follower;

@@ -30,7 +30,9 @@ static void store(void *dst, size_t i, hc_dtype dt, uint32_t field, uint64_t v) 
     uint8_t *d = dst;
     size_t sz = hc_dtype_size(dt);
     switch (sz) {
-    case 1: d[i] = (uint8_t)v; break;
+    case 1:
+        d[i] = (uint8_t)v;
+        break;
     case 2: {
         uint16_t w = (uint16_t)v; /* half_val, int_val for int16/uint16 */
         memcpy(d + 2 * i, &w, 2);
@@ -41,26 +43,47 @@ static void store(void *dst, size_t i, hc_dtype dt, uint32_t field, uint64_t v) 
         memcpy(d + 4 * i, &w, 4);
         break;
     }
-    case 8: memcpy(d + 8 * i, &v, 8); break;
-    default: break;
+    case 8:
+        memcpy(d + 8 * i, &v, 8);
+        break;
+    default:
+        break;
     }
     (void)field;
 }
 
 uint32_t hc_tensor_val_field(hc_dtype dt) {
     switch (dt) {
-    case HC_DT_FLOAT: return 5;
-    case HC_DT_DOUBLE: return 6;
-    case HC_DT_INT32: case HC_DT_INT16: case HC_DT_INT8: case HC_DT_UINT8: case HC_DT_UINT16:
-    case HC_DT_QINT8: case HC_DT_QUINT8: case HC_DT_QINT16: case HC_DT_QUINT16:
-    case HC_DT_QINT32: return 7;
-    case HC_DT_STRING: return 8;
-    case HC_DT_INT64: return 10;
-    case HC_DT_BOOL: return 11;
-    case HC_DT_HALF: case HC_DT_BFLOAT16: return 13;
-    case HC_DT_UINT32: return 16;
-    case HC_DT_UINT64: return 17;
-    default: return 0;
+    case HC_DT_FLOAT:
+        return 5;
+    case HC_DT_DOUBLE:
+        return 6;
+    case HC_DT_INT32:
+    case HC_DT_INT16:
+    case HC_DT_INT8:
+    case HC_DT_UINT8:
+    case HC_DT_UINT16:
+    case HC_DT_QINT8:
+    case HC_DT_QUINT8:
+    case HC_DT_QINT16:
+    case HC_DT_QUINT16:
+    case HC_DT_QINT32:
+        return 7;
+    case HC_DT_STRING:
+        return 8;
+    case HC_DT_INT64:
+        return 10;
+    case HC_DT_BOOL:
+        return 11;
+    case HC_DT_HALF:
+    case HC_DT_BFLOAT16:
+        return 13;
+    case HC_DT_UINT32:
+        return 16;
+    case HC_DT_UINT64:
+        return 17;
+    default:
+        return 0;
     }
 }
 
@@ -68,8 +91,7 @@ hc_status hc_tensor_values(hc_ctx *ctx, hc_arena *arena, const hc_tensor_proto *
                            const void **data, size_t *count) {
     int64_t elems = hc_shape_elems(&t->shape);
     size_t sz = hc_dtype_size(t->dtype);
-    if (elems < 0)
-        return hc_fail(ctx, HC_MALFORMED, NULL, "constant has an unknown shape");
+    if (elems < 0) return hc_fail(ctx, HC_MALFORMED, NULL, "constant has an unknown shape");
     if (sz == 0)
         return hc_fail(ctx, HC_UNSUPPORTED, NULL, "constant of dtype %s has no fixed size",
                        hc_dtype_name(t->dtype));
@@ -107,26 +129,37 @@ hc_status hc_tensor_values(hc_ctx *ctx, hc_arena *arena, const hc_tensor_proto *
         store(out, i, t->dtype, t->val_field, v);
     }
     /* TensorFlow repeats the last value to fill the tensor. */
-    for (; i < n; i++) memcpy(out + i * sz, out + (t->n_vals - 1) * sz, sz);
+    for (; i < n; i++)
+        memcpy(out + i * sz, out + (t->n_vals - 1) * sz, sz);
     return HC_OK;
 }
 
 static double load_as_double(const uint8_t *p, hc_dtype dt) {
     switch (dt) {
-    case HC_DT_FLOAT: return hc_ld_f32(p);
-    case HC_DT_HALF: return hc_f16_to_f32(hc_ld_u16(p));
+    case HC_DT_FLOAT:
+        return hc_ld_f32(p);
+    case HC_DT_HALF:
+        return hc_f16_to_f32(hc_ld_u16(p));
     case HC_DT_DOUBLE: {
         double d;
         memcpy(&d, p, 8);
         return d;
     }
-    case HC_DT_INT32: return hc_ld_i32(p);
-    case HC_DT_INT64: return (double)hc_ld_i64(p);
-    case HC_DT_INT16: return (int16_t)hc_ld_u16(p);
-    case HC_DT_UINT16: return hc_ld_u16(p);
-    case HC_DT_INT8: return (int8_t)p[0];
-    case HC_DT_UINT8: case HC_DT_BOOL: return p[0];
-    default: return 0.0;
+    case HC_DT_INT32:
+        return hc_ld_i32(p);
+    case HC_DT_INT64:
+        return (double)hc_ld_i64(p);
+    case HC_DT_INT16:
+        return (int16_t)hc_ld_u16(p);
+    case HC_DT_UINT16:
+        return hc_ld_u16(p);
+    case HC_DT_INT8:
+        return (int8_t)p[0];
+    case HC_DT_UINT8:
+    case HC_DT_BOOL:
+        return p[0];
+    default:
+        return 0.0;
     }
 }
 
@@ -142,7 +175,9 @@ static void store_double(uint8_t *p, hc_dtype dt, double v) {
         memcpy(p, &h, 2);
         break;
     }
-    case HC_DT_DOUBLE: memcpy(p, &v, 8); break;
+    case HC_DT_DOUBLE:
+        memcpy(p, &v, 8);
+        break;
     case HC_DT_INT32: {
         int32_t i = (int32_t)v;
         memcpy(p, &i, 4);
@@ -153,14 +188,21 @@ static void store_double(uint8_t *p, hc_dtype dt, double v) {
         memcpy(p, &i, 8);
         break;
     }
-    case HC_DT_INT16: case HC_DT_UINT16: {
+    case HC_DT_INT16:
+    case HC_DT_UINT16: {
         uint16_t i = (uint16_t)(int32_t)v;
         memcpy(p, &i, 2);
         break;
     }
-    case HC_DT_INT8: case HC_DT_UINT8: p[0] = (uint8_t)(int32_t)v; break;
-    case HC_DT_BOOL: p[0] = v != 0.0; break;
-    default: break;
+    case HC_DT_INT8:
+    case HC_DT_UINT8:
+        p[0] = (uint8_t)(int32_t)v;
+        break;
+    case HC_DT_BOOL:
+        p[0] = v != 0.0;
+        break;
+    default:
+        break;
     }
 }
 

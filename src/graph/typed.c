@@ -13,8 +13,10 @@ static void uf_union(uint32_t *parent, uint32_t a, uint32_t b) {
     a = uf_find(parent, a);
     b = uf_find(parent, b);
     /* The smaller id becomes the root, so classes are numbered deterministically. */
-    if (a < b) parent[b] = a;
-    else if (b < a) parent[a] = b;
+    if (a < b)
+        parent[b] = a;
+    else if (b < a)
+        parent[a] = b;
 }
 
 uint32_t hc_typed_class(hc_typed *t, uint32_t elem) {
@@ -37,7 +39,8 @@ bool hc_typed_elem_allows_half(const hc_typed *t, uint32_t e) {
 
 static int tattr_count(const hc_opdef *d) {
     int k = 0;
-    while (d && k < HC_OP_MAX_TATTRS && d->tattrs[k].name) k++;
+    while (d && k < HC_OP_MAX_TATTRS && d->tattrs[k].name)
+        k++;
     return k;
 }
 
@@ -57,7 +60,8 @@ static hc_status make_elements(hc_typed *t) {
     t->elem_dtype = hc_arena_array(&t->arena, e + 1u, sizeof(hc_dtype));
     t->parent = hc_arena_array(&t->arena, (size_t)e + g->n_nodes + 1u, sizeof(uint32_t));
     if (!t->elem_node || !t->elem_attr || !t->elem_dtype || !t->parent) return HC_NOMEM;
-    for (uint32_t i = 0; i < e + g->n_nodes; i++) t->parent[i] = i;
+    for (uint32_t i = 0; i < e + g->n_nodes; i++)
+        t->parent[i] = i;
     for (uint32_t i = 0; i < g->n_nodes; i++) {
         const hc_node *n = &g->nodes[i];
         int k = n->removed ? 0 : tattr_count(n->def);
@@ -157,7 +161,8 @@ static hc_status make_uses(hc_typed *t) {
             t->use_start[g->nodes[i].in[k].node + 1]++;
             total++;
         }
-    for (uint32_t i = 0; i < g->n_nodes; i++) t->use_start[i + 1] += t->use_start[i];
+    for (uint32_t i = 0; i < g->n_nodes; i++)
+        t->use_start[i + 1] += t->use_start[i];
     t->uses = hc_arena_array(&t->arena, total + 1, sizeof(hc_use));
     uint32_t *fill = hc_arena_array(&t->arena, g->n_nodes + 1u, sizeof(uint32_t));
     if (!t->uses || !fill) return HC_NOMEM;

@@ -23,15 +23,15 @@ typedef struct hc_use {
 typedef struct hc_typed {
     hc_graph *g;
     hc_arena arena;
-    uint32_t n_elems;       /* type elements; handle pseudo-elements follow them */
-    uint32_t *elem_base;    /* per node: id of its first element */
-    int32_t *elem_node;     /* per element: its node */
-    uint8_t *elem_attr;     /* per element: index into def->tattrs */
-    hc_dtype *elem_dtype;   /* per element: dtype in the graph as read */
-    uint32_t *parent;       /* union-find over n_elems + n_nodes (handles) */
-    hc_port_type **in_type; /* per node, per input */
-    hc_port_type **out_type;/* per node, per output port */
-    uint32_t *use_start;    /* CSR: consumers of node i are uses[use_start[i] .. use_start[i+1]) */
+    uint32_t n_elems;        /* type elements; handle pseudo-elements follow them */
+    uint32_t *elem_base;     /* per node: id of its first element */
+    int32_t *elem_node;      /* per element: its node */
+    uint8_t *elem_attr;      /* per element: index into def->tattrs */
+    hc_dtype *elem_dtype;    /* per element: dtype in the graph as read */
+    uint32_t *parent;        /* union-find over n_elems + n_nodes (handles) */
+    hc_port_type **in_type;  /* per node, per input */
+    hc_port_type **out_type; /* per node, per output port */
+    uint32_t *use_start;     /* CSR: consumers of node i are uses[use_start[i] .. use_start[i+1]) */
     hc_use *uses;
 } hc_typed;
 

@@ -150,7 +150,8 @@ hc_format hc_model_format(const hc_model *m) {
 
 size_t hc_model_node_count(const hc_model *m) {
     size_t c = 0;
-    for (uint32_t i = 0; i < m->g.n_nodes; i++) c += !m->g.nodes[i].removed;
+    for (uint32_t i = 0; i < m->g.n_nodes; i++)
+        c += !m->g.nodes[i].removed;
     return c;
 }
 
@@ -178,7 +179,8 @@ hc_status hc_model_find_io(hc_model *m) {
     if (!used) return HC_NOMEM;
     size_t ni = 0, no = 0;
     for (uint32_t i = 0; i < g->n_nodes; i++)
-        for (uint32_t k = 0; k < g->nodes[i].n_in; k++) used[g->nodes[i].in[k].node] = 1;
+        for (uint32_t k = 0; k < g->nodes[i].n_in; k++)
+            used[g->nodes[i].in[k].node] = 1;
     for (int pass = 0; pass < 2; pass++) {
         ni = no = 0;
         for (uint32_t i = 0; i < g->n_nodes; i++) {

@@ -10,18 +10,18 @@ typedef struct hc_io {
     int32_t port;
     const char *name; /* arena string */
     hc_dtype dtype;
-    hc_shape shape;   /* rank -1 when unknown */
+    hc_shape shape; /* rank -1 when unknown */
 } hc_io;
 
 struct hc_model {
     hc_ctx *ctx;
     hc_graph g;
-    hc_map map;       /* the input file, when read from one */
-    uint8_t *owned;   /* bytes the model owns (text transcoded to binary, converter output) */
+    hc_map map;     /* the input file, when read from one */
+    uint8_t *owned; /* bytes the model owns (text transcoded to binary, converter output) */
     size_t owned_n;
-    hc_span bytes;    /* the binary GraphDef the graph points into */
+    hc_span bytes; /* the binary GraphDef the graph points into */
     hc_format format;
-    char *path;       /* arena copy of the path read from, or NULL */
+    char *path; /* arena copy of the path read from, or NULL */
     hc_io *inputs, *outputs;
     size_t n_inputs, n_outputs;
 };

@@ -38,11 +38,16 @@ const hc_opdef *hc_op_find_str(const char *name) {
 
 const char *hc_opcls_name(hc_opcls c) {
     switch (c) {
-    case HC_OPCLS_ALLOW: return "allow";
-    case HC_OPCLS_INFER: return "infer";
-    case HC_OPCLS_CLEAR: return "clear";
-    case HC_OPCLS_DENY: return "deny";
-    default: return "none";
+    case HC_OPCLS_ALLOW:
+        return "allow";
+    case HC_OPCLS_INFER:
+        return "infer";
+    case HC_OPCLS_CLEAR:
+        return "clear";
+    case HC_OPCLS_DENY:
+        return "deny";
+    default:
+        return "none";
     }
 }
 

@@ -25,9 +25,9 @@ typedef enum hc_opcls {
 
 /* Structural flags. */
 enum {
-    HC_OPF_IDENTITY = 1u << 0,  /* outputs forward input 0 (Identity, Enter, Exit, Switch ...) */
-    HC_OPF_CF = 1u << 1,        /* TF1 control flow: Enter Exit Merge Switch NextIteration LoopCond */
-    HC_OPF_SOURCE = 1u << 2,    /* no data inputs: Const, Placeholder */
+    HC_OPF_IDENTITY = 1u << 0, /* outputs forward input 0 (Identity, Enter, Exit, Switch ...) */
+    HC_OPF_CF = 1u << 1,     /* TF1 control flow: Enter Exit Merge Switch NextIteration LoopCond */
+    HC_OPF_SOURCE = 1u << 2, /* no data inputs: Const, Placeholder */
     HC_OPF_STATEFUL = 1u << 3,  /* must not be folded or pruned as a constant */
     HC_OPF_ANY_INPUT = 1u << 4, /* ready on any one input (Merge) */
     HC_OPF_CONST = 1u << 5,     /* the Const op: value attr typed by dtype */
@@ -35,7 +35,7 @@ enum {
     HC_OPF_HANDLE_OUT = 1u << 7 /* output 0 is a TensorArray/TensorList handle */
 };
 
-#define HC_OP_MAX_ARGS 8
+#define HC_OP_MAX_ARGS   8
 #define HC_OP_MAX_TATTRS 4
 
 /* A port. type is one of:
@@ -54,7 +54,7 @@ typedef struct hc_op_tattr {
     const char *name;
     uint32_t allowed; /* bitmask of HC_DTM(dtype); 0 = any */
     hc_dtype def;
-    bool is_list;     /* list(type) */
+    bool is_list; /* list(type) */
 } hc_op_tattr;
 
 typedef struct hc_opdef {
@@ -75,19 +75,19 @@ typedef struct hc_opdef {
     const char *elem_attr;
 } hc_opdef;
 
-#define HC_DTM(dt) (1u << (dt))
+#define HC_DTM(dt)      (1u << (dt))
 #define HC_M_FLOAT16_32 (HC_DTM(HC_DT_HALF) | HC_DTM(HC_DT_FLOAT))
-#define HC_M_FLOATS                                                                            \
+#define HC_M_FLOATS                                                                                \
     (HC_DTM(HC_DT_HALF) | HC_DTM(HC_DT_BFLOAT16) | HC_DTM(HC_DT_FLOAT) | HC_DTM(HC_DT_DOUBLE))
-#define HC_M_INTS                                                                              \
-    (HC_DTM(HC_DT_INT8) | HC_DTM(HC_DT_INT16) | HC_DTM(HC_DT_INT32) | HC_DTM(HC_DT_INT64) |   \
+#define HC_M_INTS                                                                                  \
+    (HC_DTM(HC_DT_INT8) | HC_DTM(HC_DT_INT16) | HC_DTM(HC_DT_INT32) | HC_DTM(HC_DT_INT64) |        \
      HC_DTM(HC_DT_UINT8) | HC_DTM(HC_DT_UINT16) | HC_DTM(HC_DT_UINT32) | HC_DTM(HC_DT_UINT64))
-#define HC_M_INDEX (HC_DTM(HC_DT_INT32) | HC_DTM(HC_DT_INT64))
-#define HC_M_REAL (HC_M_FLOATS | HC_M_INTS)
+#define HC_M_INDEX   (HC_DTM(HC_DT_INT32) | HC_DTM(HC_DT_INT64))
+#define HC_M_REAL    (HC_M_FLOATS | HC_M_INTS)
 #define HC_M_COMPLEX (HC_DTM(HC_DT_COMPLEX64) | HC_DTM(HC_DT_COMPLEX128))
-#define HC_M_NUMBER (HC_M_REAL | HC_M_COMPLEX)
-#define HC_M_QUANT                                                                             \
-    (HC_DTM(HC_DT_QINT8) | HC_DTM(HC_DT_QUINT8) | HC_DTM(HC_DT_QINT32) | HC_DTM(HC_DT_QINT16) | \
+#define HC_M_NUMBER  (HC_M_REAL | HC_M_COMPLEX)
+#define HC_M_QUANT                                                                                 \
+    (HC_DTM(HC_DT_QINT8) | HC_DTM(HC_DT_QUINT8) | HC_DTM(HC_DT_QINT32) | HC_DTM(HC_DT_QINT16) |    \
      HC_DTM(HC_DT_QUINT16))
 
 /* Find an op by name (binary search over the sorted table). NULL for unknown ops. */

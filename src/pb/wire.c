@@ -66,7 +66,8 @@ hc_status hc_pb_next(hc_ctx *ctx, hc_pb *r, hc_pb_field *f, bool *got) {
     const uint8_t *start = r->p;
     uint64_t key;
     if (!hc_pb_varint(&r->p, r->end, &key)) return bad(ctx, r, start, "truncated field tag");
-    if ((key >> 3) == 0 || (key >> 3) > 536870911u) return bad(ctx, r, start, "invalid field number");
+    if ((key >> 3) == 0 || (key >> 3) > 536870911u)
+        return bad(ctx, r, start, "invalid field number");
     f->num = (uint32_t)(key >> 3);
     f->wt = (uint32_t)(key & 7);
     f->v = 0;
@@ -121,7 +122,8 @@ bool hc_pb_packed_count(hc_span s, uint32_t wt, size_t *count) {
     }
     /* varints: every byte without the continuation bit ends one value */
     size_t c = 0;
-    for (size_t i = 0; i < s.n; i++) c += !(s.p[i] & 0x80);
+    for (size_t i = 0; i < s.n; i++)
+        c += !(s.p[i] & 0x80);
     if (s.n && (s.p[s.n - 1] & 0x80)) return false;
     *count = c;
     return true;

@@ -8,8 +8,14 @@
 #include "base/ctx.h"
 #include "base/util.h"
 
-enum { HC_WT_VARINT = 0, HC_WT_I64 = 1, HC_WT_LEN = 2, HC_WT_SGROUP = 3, HC_WT_EGROUP = 4,
-       HC_WT_I32 = 5 };
+enum {
+    HC_WT_VARINT = 0,
+    HC_WT_I64 = 1,
+    HC_WT_LEN = 2,
+    HC_WT_SGROUP = 3,
+    HC_WT_EGROUP = 4,
+    HC_WT_I32 = 5
+};
 
 /* Limits on what a file may make the reader do. */
 #define HC_PB_MAX_DEPTH 64
@@ -22,9 +28,9 @@ typedef struct hc_pb {
 typedef struct hc_pb_field {
     uint32_t num;
     uint32_t wt;
-    uint64_t v;    /* varint, i32 or i64 payload */
-    hc_span s;     /* LEN payload (also the body of a group) */
-    hc_span raw;   /* the whole field, tag included, for verbatim copies */
+    uint64_t v;  /* varint, i32 or i64 payload */
+    hc_span s;   /* LEN payload (also the body of a group) */
+    hc_span raw; /* the whole field, tag included, for verbatim copies */
 } hc_pb_field;
 
 static inline hc_pb hc_pb_of(hc_span s, const uint8_t *base) {
@@ -64,8 +70,8 @@ void hc_pbw_tag(hc_buf *b, uint32_t num, uint32_t wt);
 void hc_pbw_bytes(hc_buf *b, uint32_t num, const void *p, size_t n);
 void hc_pbw_span(hc_buf *b, uint32_t num, hc_span s);
 void hc_pbw_str(hc_buf *b, uint32_t num, const char *s);
-void hc_pbw_uint(hc_buf *b, uint32_t num, uint64_t v);       /* varint field */
-void hc_pbw_sint64(hc_buf *b, uint32_t num, int64_t v);      /* int64 as varint (two's complement) */
+void hc_pbw_uint(hc_buf *b, uint32_t num, uint64_t v);  /* varint field */
+void hc_pbw_sint64(hc_buf *b, uint32_t num, int64_t v); /* int64 as varint (two's complement) */
 void hc_pbw_fixed32(hc_buf *b, uint32_t num, uint32_t v);
 void hc_pbw_float(hc_buf *b, uint32_t num, float v);
 size_t hc_pbw_varint_size(uint64_t v);

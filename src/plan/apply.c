@@ -95,7 +95,9 @@ static hc_status make_float_tensor(applier *a, const hc_tensor_proto *src, hc_te
     float *f = hc_arena_alloc_raw(&p->arena, 4 * count + 4);
     if (!t || !f) return HC_NOMEM;
     hc_f16_to_f32_array(&p->ctx->cpu, vals, f, count);
-    *t = (hc_tensor_proto){.dtype = HC_DT_FLOAT, .shape = src->shape, .enc = HC_ENC_CONTENT,
+    *t = (hc_tensor_proto){.dtype = HC_DT_FLOAT,
+                           .shape = src->shape,
+                           .enc = HC_ENC_CONTENT,
                            .content = hc_span_of(f, 4 * count)};
     *out = t;
     return HC_OK;
@@ -278,8 +280,8 @@ static hc_status conversion(applier *a, int32_t node, int32_t port, hc_dtype src
     if (!key->name.p) return HC_NOMEM;
     hc_span input = port ? hc_arena_span(&g->arena, "", 0) : g->nodes[node].name;
     if (port) {
-        char *s = hc_arena_printf(&g->arena, HC_SPAN_FMT ":%d", HC_SPAN_ARG(g->nodes[node].name),
-                                  port);
+        char *s =
+            hc_arena_printf(&g->arena, HC_SPAN_FMT ":%d", HC_SPAN_ARG(g->nodes[node].name), port);
         if (!s) return HC_NOMEM;
         input = hc_span_str(s);
     }
@@ -351,7 +353,9 @@ static hc_status repair_consts(applier *a) {
         if (s) return s;
         hc_tensor_proto *nt = hc_arena_alloc(&a->p->arena, sizeof *nt);
         if (!nt) return HC_NOMEM;
-        *nt = (hc_tensor_proto){.dtype = dt, .shape = t->shape, .enc = HC_ENC_CONTENT,
+        *nt = (hc_tensor_proto){.dtype = dt,
+                                .shape = t->shape,
+                                .enc = HC_ENC_CONTENT,
                                 .content = hc_span_of(data, count * hc_dtype_size(dt))};
         if ((s = set_tensor(g, (int32_t)i, nt))) return s;
         a->p->stats.consts_repaired++;
@@ -378,9 +382,11 @@ hc_status hc_plan_apply(hc_plan *p) {
     if (!s) s = snapshot_consts(&a);
     if (s) return s;
     uint32_t edges = 0;
-    for (uint32_t i = 0; i < p->g.n_nodes; i++) edges += p->g.nodes[i].n_in;
+    for (uint32_t i = 0; i < p->g.n_nodes; i++)
+        edges += p->g.nodes[i].n_in;
     a.map_cap = 16;
-    while (a.map_cap < 2u * edges + 2u) a.map_cap *= 2;
+    while (a.map_cap < 2u * edges + 2u)
+        a.map_cap *= 2;
     a.map = hc_arena_array(&p->arena, a.map_cap, sizeof(conv_key));
     if (!a.map) return HC_NOMEM;
     /* Conversions first: they read the constants as they were. Nodes they make are already

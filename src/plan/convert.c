@@ -64,8 +64,10 @@ hc_status hc_plan_finish(hc_plan *p) {
         if (!p->g.nodes[i].removed) node_info(p, i, &p->info[i]);
     }
     for (uint32_t c = 0; c < p->n_classes; c++) {
-        if (p->cls[c].decision == HC_CLS_FP16) p->stats.classes_fp16++;
-        else p->stats.classes_fp32++;
+        if (p->cls[c].decision == HC_CLS_FP16)
+            p->stats.classes_fp16++;
+        else
+            p->stats.classes_fp32++;
     }
     return HC_OK;
 }
@@ -145,9 +147,10 @@ hc_status hc_convert(hc_ctx *ctx, const hc_model *in, const hc_convert_options *
         hc_check_report *rep = NULL;
         s = hc_check(ctx, *out, &rep);
         if (s == HC_CHECK)
-            hc_fail(ctx, HC_CHECK, NULL, "the converted graph fails its check (%zu problems; "
-                    "first: %s); nothing written", hc_check_report_count(rep),
-                    hc_check_report_item(rep, 0));
+            hc_fail(ctx, HC_CHECK, NULL,
+                    "the converted graph fails its check (%zu problems; "
+                    "first: %s); nothing written",
+                    hc_check_report_count(rep), hc_check_report_item(rep, 0));
         hc_check_report_free(rep);
         if (s) {
             hc_model_free(*out);

@@ -34,7 +34,8 @@ static void dfs(hc_plan *p, uint32_t *stack, uint32_t root, int dir, enter_fn en
 }
 
 static void clear_marks(hc_plan *p) {
-    for (uint32_t c = 0; c < p->n_classes; c++) p->cls[c].mark = false;
+    for (uint32_t c = 0; c < p->n_classes; c++)
+        p->cls[c].mark = false;
 }
 
 static bool is_infer_or_clear(const hc_class *k) {
@@ -77,7 +78,8 @@ static void paint_deny(hc_plan *p, uint32_t *stack) {
         if (kd == HC_OPCLS_INFER || kd == HC_OPCLS_DENY || p->cls[c].deny_src)
             dfs(p, stack, c, 2, enter_clear_up, NULL, NULL);
     }
-    for (uint32_t k = 0; k < p->n_classes; k++) u[k] = p->cls[k].mark;
+    for (uint32_t k = 0; k < p->n_classes; k++)
+        u[k] = p->cls[k].mark;
     clear_marks(p);
     for (uint32_t c = 0; c < p->n_classes; c++) {
         if (!p->cls[c].deny_src) continue;
@@ -110,7 +112,8 @@ static void paint_between(hc_plan *p, uint32_t *stack) {
     clear_marks(p);
     for (uint32_t c = 0; c < p->n_classes; c++)
         if (p->cls[c].in_allow) dfs(p, stack, c, 1, enter_down_of_allow, NULL, NULL);
-    for (uint32_t c = 0; c < p->n_classes; c++) down[c] = p->cls[c].mark;
+    for (uint32_t c = 0; c < p->n_classes; c++)
+        down[c] = p->cls[c].mark;
     clear_marks(p);
     for (uint32_t c = 0; c < p->n_classes; c++) {
         if (p->cls[c].in_allow) dfs(p, stack, c, 2, enter_between, down, visit_allow);
@@ -144,9 +147,12 @@ static const char *fp32_reason(const hc_class *k) {
 
 static const char *fp16_reason(const hc_class *k) {
     switch (k->kind) {
-    case HC_OPCLS_ALLOW: return "allow list: fp16 compute (conv, matmul)";
-    case HC_OPCLS_INFER: return "between fp16 compute (infer list)";
-    default: return "follows fp16 neighbours (clear list)";
+    case HC_OPCLS_ALLOW:
+        return "allow list: fp16 compute (conv, matmul)";
+    case HC_OPCLS_INFER:
+        return "between fp16 compute (infer list)";
+    default:
+        return "follows fp16 neighbours (clear list)";
     }
 }
 
@@ -158,8 +164,8 @@ static void decide_storage_only(hc_plan *p) {
         bool is_const = n->def && (n->def->flags & HC_OPF_CONST);
         k->decision = is_const && !k->pinned ? HC_CLS_FP16 : HC_CLS_FP32;
         if (!k->reason)
-            k->reason = is_const ? "storage-only: weights stored fp16"
-                                 : "storage-only: compute stays fp32";
+            k->reason =
+                is_const ? "storage-only: weights stored fp16" : "storage-only: compute stays fp32";
     }
 }
 

@@ -47,13 +47,17 @@ static hc_status prune(hc_plan *p) {
                 stack[top++] = n->in[k].node;
             }
     }
-    for (uint32_t i = 0; i < g->n_nodes; i++) g->nodes[i].removed = !keep[i];
+    for (uint32_t i = 0; i < g->n_nodes; i++)
+        g->nodes[i].removed = !keep[i];
     return HC_OK;
 }
 
 static hc_opcls stricter(hc_opcls a, hc_opcls b) {
-    static const int rank[] = {[HC_OPCLS_NONE] = 0, [HC_OPCLS_ALLOW] = 1, [HC_OPCLS_CLEAR] = 2,
-                               [HC_OPCLS_INFER] = 3, [HC_OPCLS_DENY] = 4};
+    static const int rank[] = {[HC_OPCLS_NONE] = 0,
+                               [HC_OPCLS_ALLOW] = 1,
+                               [HC_OPCLS_CLEAR] = 2,
+                               [HC_OPCLS_INFER] = 3,
+                               [HC_OPCLS_DENY] = 4};
     return rank[a] >= rank[b] ? a : b;
 }
 
@@ -62,7 +66,8 @@ static hc_status make_classes(hc_plan *p) {
     p->class_of = hc_arena_array(&p->arena, t->n_elems + 1u, sizeof(uint32_t));
     uint32_t *dense = hc_arena_array(&p->arena, t->n_elems + 1u, sizeof(uint32_t));
     if (!p->class_of || !dense) return HC_NOMEM;
-    for (uint32_t e = 0; e <= t->n_elems; e++) dense[e] = p->class_of[e] = UINT32_MAX;
+    for (uint32_t e = 0; e <= t->n_elems; e++)
+        dense[e] = p->class_of[e] = UINT32_MAX;
     uint32_t n = 0;
     for (uint32_t e = 0; e < t->n_elems; e++) {
         if (t->elem_dtype[e] != HC_DT_FLOAT) continue;
@@ -118,10 +123,10 @@ static void pin_from_ops(hc_plan *p) {
             hc_class *k = &p->cls[c];
             k->deny_src = true;
             if (!k->reason)
-                k->reason = n->def->reason ? hc_arena_printf(&p->arena, "%s: %s", n->def->name,
-                                                             n->def->reason)
-                                           : hc_arena_printf(&p->arena, "%s is on the fp32 list",
-                                                             n->def->name);
+                k->reason =
+                    n->def->reason
+                        ? hc_arena_printf(&p->arena, "%s: %s", n->def->name, n->def->reason)
+                        : hc_arena_printf(&p->arena, "%s is on the fp32 list", n->def->name);
         }
     }
 }
@@ -168,8 +173,8 @@ static void pin_user_and_io(hc_plan *p) {
 
 typedef struct const_facts {
     float max_abs;
-    bool integral;     /* every value a whole number */
-    size_t underflow;  /* nonzero values that become zero in fp16 */
+    bool integral;    /* every value a whole number */
+    size_t underflow; /* nonzero values that become zero in fp16 */
     size_t count;
 } const_facts;
 
@@ -206,14 +211,18 @@ static void pin_constants(hc_plan *p) {
         if (!float_const_facts(p, n, &f)) continue;
         const char *why = NULL;
         if (f.max_abs > HC_F16_MAX)
-            why = hc_arena_printf(&p->arena, "reads constant '%s' holding values up to %g, beyond "
-                                  "fp16's largest 65504", node_name(p, (int32_t)i), f.max_abs);
+            why = hc_arena_printf(&p->arena,
+                                  "reads constant '%s' holding values up to %g, beyond "
+                                  "fp16's largest 65504",
+                                  node_name(p, (int32_t)i), f.max_abs);
         else if (f.integral && f.max_abs > 2048.0f)
-            why = hc_arena_printf(&p->arena, "reads constant '%s' holding whole numbers up to %g;"
-                                  " fp16 is exact only up to 2048", node_name(p, (int32_t)i),
-                                  f.max_abs);
+            why = hc_arena_printf(&p->arena,
+                                  "reads constant '%s' holding whole numbers up to %g;"
+                                  " fp16 is exact only up to 2048",
+                                  node_name(p, (int32_t)i), f.max_abs);
         else if (f.underflow && f.count <= 64)
-            why = hc_arena_printf(&p->arena, "reads constant '%s' with %zu values below fp16's "
+            why = hc_arena_printf(&p->arena,
+                                  "reads constant '%s' with %zu values below fp16's "
                                   "smallest (6e-8) that would become zero",
                                   node_name(p, (int32_t)i), f.underflow);
         if (!why) continue;
@@ -285,7 +294,8 @@ hc_status hc_plan_build(hc_plan *p, const hc_model *m, const hc_convert_options 
     if (opts->n_outputs) {
         if ((s = prune(p))) return s;
     } else {
-        for (size_t i = 0; i < m->n_outputs; i++) p->is_output[m->outputs[i].node] = 1;
+        for (size_t i = 0; i < m->n_outputs; i++)
+            p->is_output[m->outputs[i].node] = 1;
     }
     if ((s = hc_typed_build(&p->t, &p->g))) return s;
     if ((s = make_classes(p))) return s;

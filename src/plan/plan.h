@@ -13,29 +13,29 @@
 enum { HC_CLS_UNDECIDED = 0, HC_CLS_FP16 = 1, HC_CLS_FP32 = 2 };
 
 typedef struct hc_class {
-    uint32_t root;         /* root element */
-    hc_opcls kind;         /* most restrictive op class among members */
-    uint8_t decision;      /* HC_CLS_FP16 / HC_CLS_FP32 */
-    bool pinned;           /* must stay fp32 */
-    bool deny_src;         /* keeps its downstream infer ops fp32 (deny ops, --keep-fp32) */
+    uint32_t root;    /* root element */
+    hc_opcls kind;    /* most restrictive op class among members */
+    uint8_t decision; /* HC_CLS_FP16 / HC_CLS_FP32 */
+    bool pinned;      /* must stay fp32 */
+    bool deny_src;    /* keeps its downstream infer ops fp32 (deny ops, --keep-fp32) */
     bool in_allow, in_deny, mark;
-    int32_t first_node;    /* a member node, for messages */
-    uint32_t origin;       /* the deny class this one's fp32 comes from */
-    const char *reason;    /* why this decision (arena string) */
+    int32_t first_node; /* a member node, for messages */
+    uint32_t origin;    /* the deny class this one's fp32 comes from */
+    const char *reason; /* why this decision (arena string) */
 } hc_class;
 
 struct hc_plan {
     hc_ctx *ctx;
-    hc_graph g;            /* a private copy of the model's graph (the model stays untouched) */
+    hc_graph g; /* a private copy of the model's graph (the model stays untouched) */
     hc_typed t;
     hc_arena arena;
     hc_convert_options opts;
     uint32_t n_classes;
-    uint32_t *class_of;    /* per element: class index, UINT32_MAX when not a float element */
+    uint32_t *class_of; /* per element: class index, UINT32_MAX when not a float element */
     hc_class *cls;
     uint32_t *fwd_start, *fwd, *bwd_start, *bwd; /* class graph adjacency (CSR) */
-    uint8_t *is_output;    /* per node: a graph output */
-    hc_plan_node *info;    /* per node report, filled by hc_plan_finish */
+    uint8_t *is_output;                          /* per node: a graph output */
+    hc_plan_node *info;                          /* per node report, filled by hc_plan_finish */
     hc_convert_stats stats;
 };
 

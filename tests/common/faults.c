@@ -53,7 +53,8 @@ int fault_negate_conv(hc_ctx *ctx, const char *in, const char *out) {
         uint8_t *c = hc_arena_alloc(&e.g.arena, t->content.n);
         memcpy(c, t->content.p, t->content.n);
         size_t sz = hc_dtype_size(t->dtype);
-        for (size_t k = sz - 1; k < t->content.n; k += sz) c[k] ^= 0x80; /* flip the sign bits */
+        for (size_t k = sz - 1; k < t->content.n; k += sz)
+            c[k] ^= 0x80; /* flip the sign bits */
         t->content = hc_span_of(c, t->content.n);
         hc_attr *na = hc_node_set_attr(&e.g, w, "value");
         na->kind = HC_ATTR_TENSOR;
@@ -96,7 +97,8 @@ int fault_shift(hc_ctx *ctx, const char *in, const char *out, const char *node, 
     int32_t c = HC_GB_SOURCE(&e.g, "Const", cname);
     hc_gb_type(&e.g, c, "dtype", dt);
     uint16_t h = hc_f32_to_f16(delta);
-    hc_gb_tensor_vals(&e.g, c, "value", dt, 0, NULL, dt == HC_DT_HALF ? (const void *)&h : &delta, 1);
+    hc_gb_tensor_vals(&e.g, c, "value", dt, 0, NULL, dt == HC_DT_HALF ? (const void *)&h : &delta,
+                      1);
     int32_t add = HC_GB_NODE(&e.g, "AddV2", aname, node, cname);
     hc_gb_type(&e.g, add, "T", dt);
     hc_span an = e.g.nodes[add].name;

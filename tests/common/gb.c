@@ -54,7 +54,8 @@ hc_dtype tg_type(const tg *t, const char *node, const char *attr) {
 
 size_t tg_count_op(const tg *t, const char *op) {
     size_t c = 0;
-    for (uint32_t i = 0; i < t->out->g.n_nodes; i++) c += hc_span_eq_str(t->out->g.nodes[i].op, op);
+    for (uint32_t i = 0; i < t->out->g.n_nodes; i++)
+        c += hc_span_eq_str(t->out->g.nodes[i].op, op);
     return c;
 }
 

@@ -9,7 +9,8 @@ hc_tensor tensor_of(hc_dtype dt, int rank, const int64_t *dims, const void *data
     memset(&t, 0, sizeof t);
     t.dtype = dt;
     t.rank = rank;
-    for (int i = 0; i < rank; i++) t.dims[i] = dims[i];
+    for (int i = 0; i < rank; i++)
+        t.dims[i] = dims[i];
     t.data = data;
     return t;
 }
@@ -26,7 +27,8 @@ void oprun_init(oprun *r, const char *op, int n_in, const hc_tensor *in) {
         r->in[i] = in[i];
         /* Unknown dims: the op must work from the values it gets at run time. */
         int64_t dims[8];
-        for (int d = 0; d < in[i].rank; d++) dims[d] = -1;
+        for (int d = 0; d < in[i].rank; d++)
+            dims[d] = -1;
         hc_gb_placeholder(&r->t.g, buf[i], in[i].dtype, in[i].rank, dims);
     }
     r->node = hc_gb_node(&r->t.g, op, "op", names, (size_t)n_in);

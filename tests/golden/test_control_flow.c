@@ -39,10 +39,10 @@ static void merge(hc_graph *g, const char *name, hc_dtype t, const char *a, cons
 static void counting_loop(hc_graph *g, const char *p, const char *f, const char *i0,
                           const char *acc0, const char *limit, const char *c) {
     char n[32][96];
-    const char *names[] = {"enter_i", "enter_acc", "enter_limit", "enter_c", "merge_i",
-                           "merge_acc", "less", "cond", "switch_i", "switch_acc", "ident_i",
-                           "ident_acc", "one", "add_i", "two", "mul", "add_acc", "next_i",
-                           "next_acc", "exit_i", "exit_acc"};
+    const char *names[] = {
+        "enter_i", "enter_acc", "enter_limit", "enter_c", "merge_i",   "merge_acc", "less",
+        "cond",    "switch_i",  "switch_acc",  "ident_i", "ident_acc", "one",       "add_i",
+        "two",     "mul",       "add_acc",     "next_i",  "next_acc",  "exit_i",    "exit_acc"};
     for (size_t k = 0; k < sizeof names / sizeof names[0]; k++)
         snprintf(n[k], sizeof n[k], "%s/%s", p, names[k]);
     enter(g, n[0], i0, HC_DT_INT32, f, false);
@@ -124,7 +124,8 @@ static void while_loop_counts(void **state) {
         assert_int_equal(hc_session_set_input(s, "limit", &in), HC_OK);
         run_ok(&t, s);
         float acc = 1.0f;
-        for (int k = 0; k < limit; k++) acc = acc * 2.0f + 0.5f;
+        for (int k = 0; k < limit; k++)
+            acc = acc * 2.0f + 0.5f;
         assert_int_equal(out_i(s, 0), limit);
         assert_true(out_f(s, 1) == acc);
     }
@@ -254,7 +255,7 @@ static void loop_in_dead_branch(void **state) {
     hc_gb_scalar_f32(g, "c", 1.0f);
     op2(g, "Switch", "sw_i", HC_DT_INT32, "i0v", "pred");
     op2(g, "Switch", "sw_acc", HC_DT_FLOAT, "acc0v", "pred");
-    op1(g, "Identity", "i0", HC_DT_INT32, "sw_i:1");   /* live when pred */
+    op1(g, "Identity", "i0", HC_DT_INT32, "sw_i:1"); /* live when pred */
     op1(g, "Identity", "acc0", HC_DT_FLOAT, "sw_acc:1");
     counting_loop(g, "w", "w", "i0", "acc0", "limit", "c");
     op1(g, "Identity", "other", HC_DT_FLOAT, "sw_acc"); /* live when !pred */
@@ -300,7 +301,8 @@ static void loop_converts_and_runs(void **state) {
     hc_tensor o2;
     hc_session_output(s, 0, &o2);
     float acc = 1.0f;
-    for (int k = 0; k < limit; k++) acc = acc * 2.0f + 0.5f;
+    for (int k = 0; k < limit; k++)
+        acc = acc * 2.0f + 0.5f;
     float v;
     if (o2.dtype == HC_DT_HALF) {
         uint16_t h;
@@ -317,12 +319,9 @@ static void loop_converts_and_runs(void **state) {
 
 int main(void) {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(while_loop_counts),
-        cmocka_unit_test(cond_takes_one_branch),
-        cmocka_unit_test(dead_value_is_reported),
-        cmocka_unit_test(nested_loops),
-        cmocka_unit_test(loop_in_dead_branch),
-        cmocka_unit_test(loop_converts_and_runs),
+        cmocka_unit_test(while_loop_counts),      cmocka_unit_test(cond_takes_one_branch),
+        cmocka_unit_test(dead_value_is_reported), cmocka_unit_test(nested_loops),
+        cmocka_unit_test(loop_in_dead_branch),    cmocka_unit_test(loop_converts_and_runs),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -12,8 +12,8 @@
 static char bin[4096], dir[4096];
 
 static int verify(const char *b, const char *log) {
-    return hc_test_sh("'%s' verify '%s/demo.pb' '%s' --images '%s/demo.png' > '%s' 2>&1", bin,
-                      dir, b, dir, log);
+    return hc_test_sh("'%s' verify '%s/demo.pb' '%s' --images '%s/demo.png' > '%s' 2>&1", bin, dir,
+                      b, dir, log);
 }
 
 static void must_contain(const char *log, const char *what) {

@@ -38,7 +38,8 @@ static void same_io(const hc_model *a, const hc_model *b) {
             assert_string_equal(x.name, y.name);
             assert_int_equal(x.dtype, y.dtype);
             assert_int_equal(x.rank, y.rank);
-            for (int d = 0; d < x.rank; d++) assert_int_equal(x.dims[d], y.dims[d]);
+            for (int d = 0; d < x.rank; d++)
+                assert_int_equal(x.dims[d], y.dims[d]);
         }
     }
 }
@@ -161,7 +162,8 @@ static void fpn_keeps_nms_and_loop_types(void **state) {
                 if (k != 2) assert_int_equal(have, HC_DT_FLOAT);
             }
         }
-        if (n->def && (n->def->flags & HC_OPF_HANDLE_IN) && hc_span_eq_str(n->op, "TensorListSetItem"))
+        if (n->def && (n->def->flags & HC_OPF_HANDLE_IN) &&
+            hc_span_eq_str(n->op, "TensorListSetItem"))
             lists++;
     }
     assert_int_equal(nms, 7);
@@ -220,12 +222,17 @@ static void to_half_val(hc_graph *g) {
         size_t k = 0;
         for (size_t j = 0; j < count; j++) {
             uint32_t x = hc_ld_u16(t->content.p + 2 * j);
-            while (x >= 0x80) v[k++] = (uint8_t)(x | 0x80), x >>= 7;
+            while (x >= 0x80)
+                v[k++] = (uint8_t)(x | 0x80), x >>= 7;
             v[k++] = (uint8_t)x;
         }
         hc_tensor_proto *nt = hc_arena_alloc(&g->arena, sizeof *nt);
-        *nt = (hc_tensor_proto){.dtype = HC_DT_HALF, .shape = t->shape, .enc = HC_ENC_VALUES,
-                                .val_field = 13, .vals = hc_span_of(v, k), .n_vals = count};
+        *nt = (hc_tensor_proto){.dtype = HC_DT_HALF,
+                                .shape = t->shape,
+                                .enc = HC_ENC_VALUES,
+                                .val_field = 13,
+                                .vals = hc_span_of(v, k),
+                                .n_vals = count};
         hc_attr *na = hc_node_set_attr(g, (int32_t)i, "value");
         na->kind = HC_ATTR_TENSOR;
         na->u.tensor = nt;

@@ -49,10 +49,12 @@ static uint16_t narrow_ref(float f) {
 
 static void edge_floats_round_to_nearest_even(void **state) {
     (void)state;
-    const float edges[] = {0.0f, -0.0f, 1.0f, 65504.0f, 65519.99f, 65520.0f, 1e9f,
-                           6.103515625e-05f, 6.0975552e-05f, 5.9604645e-08f, 2.9802322e-08f,
-                           2.9802326e-08f, 1e-10f, 1.0009766f, 1.0004883f, 1.0014648f, 2049.0f,
-                           2051.0f, 0.1f, 3.14159f, -7.5e-6f, 1.5e-45f, INFINITY, -INFINITY};
+    const float edges[] = {0.0f,           -0.0f,          1.0f,           65504.0f,
+                           65519.99f,      65520.0f,       1e9f,           6.103515625e-05f,
+                           6.0975552e-05f, 5.9604645e-08f, 2.9802322e-08f, 2.9802326e-08f,
+                           1e-10f,         1.0009766f,     1.0004883f,     1.0014648f,
+                           2049.0f,        2051.0f,        0.1f,           3.14159f,
+                           -7.5e-6f,       1.5e-45f,       INFINITY,       -INFINITY};
     for (size_t i = 0; i < sizeof edges / sizeof edges[0]; i++) {
         uint16_t got = hc_f32_to_f16(edges[i]), want = narrow_ref(edges[i]);
         if (got != want) fail_msg("%.9g: got 0x%04x want 0x%04x", (double)edges[i], got, want);
@@ -61,8 +63,10 @@ static void edge_floats_round_to_nearest_even(void **state) {
     /* round trip of every half through float is the identity (NaNs stay NaN) */
     for (uint32_t h = 0; h < 65536; h++) {
         uint16_t back = hc_f32_to_f16(hc_f16_to_f32((uint16_t)h));
-        if ((h & 0x7c00) == 0x7c00 && (h & 0x3ff)) assert_true((back & 0x7c00) == 0x7c00 && (back & 0x3ff));
-        else assert_int_equal(back, h);
+        if ((h & 0x7c00) == 0x7c00 && (h & 0x3ff))
+            assert_true((back & 0x7c00) == 0x7c00 && (back & 0x3ff));
+        else
+            assert_int_equal(back, h);
     }
 }
 
@@ -83,7 +87,8 @@ static void vector_paths_match_scalar(void **state) {
     uint16_t *a = malloc(N * 2), *b = malloc(N * 2);
     float *fa = malloc(N * 4), *fb = malloc(N * 4);
     uint32_t seed = 12345;
-    for (int i = 0; i < N; i++) src[i] = random_float(&seed);
+    for (int i = 0; i < N; i++)
+        src[i] = random_float(&seed);
     hc_f32_to_f16_scalar(src, a, N);
     for (size_t n = 0; n < 40; n++) { /* tails around the 8 and 16 lane widths */
         if (cpu.avx2) {
@@ -102,7 +107,8 @@ static void vector_paths_match_scalar(void **state) {
     /* widening: every half value, all paths */
     uint16_t *all = malloc(65536 * 2);
     float *wa = malloc(65536 * 4), *wb = malloc(65536 * 4);
-    for (uint32_t h = 0; h < 65536; h++) all[h] = (uint16_t)h;
+    for (uint32_t h = 0; h < 65536; h++)
+        all[h] = (uint16_t)h;
     hc_f16_to_f32_scalar(all, wa, 65536);
     if (cpu.avx2) {
         hc_f16_to_f32_avx2(all, wb, 65536);

@@ -24,7 +24,8 @@ static int32_t conv(hc_graph *g, const char *name, const char *in, int cin, int 
     char wname[128];
     snprintf(wname, sizeof wname, "%s/w", name);
     float w[64 * 64];
-    for (int i = 0; i < cin * cout; i++) w[i] = (float)((i * 37 % 17) - 8) / 16.0f;
+    for (int i = 0; i < cin * cout; i++)
+        w[i] = (float)((i * 37 % 17) - 8) / 16.0f;
     const int64_t dims[4] = {1, 1, cin, cout};
     hc_gb_const_f32(g, wname, 4, dims, w);
     int32_t n = HC_GB_NODE(g, "Conv2D", name, in, wname);
@@ -32,8 +33,7 @@ static int32_t conv(hc_graph *g, const char *name, const char *in, int cin, int 
     return n;
 }
 
-static int32_t binary(hc_graph *g, const char *op, const char *name, const char *a,
-                      const char *b) {
+static int32_t binary(hc_graph *g, const char *op, const char *name, const char *a, const char *b) {
     int32_t n = HC_GB_NODE(g, op, name, a, b);
     hc_gb_type(g, n, "T", HC_DT_FLOAT);
     return n;
@@ -126,8 +126,10 @@ static void conversion_is_deterministic(void **state) {
         void *copy = malloc(n);
         memcpy(copy, d, n);
         hc_free(t.ctx, d);
-        if (k) b = copy, nb = n;
-        else a = copy, na = n;
+        if (k)
+            b = copy, nb = n;
+        else
+            a = copy, na = n;
         tg_fini(&t);
     }
     assert_int_equal(na, nb);
@@ -145,7 +147,8 @@ static void shared_constant_is_split(void **state) {
     hc_gb_placeholder(g, "input", HC_DT_FLOAT, 4, IMG);
     const int64_t wd[4] = {1, 1, 4, 4};
     float w[16];
-    for (int i = 0; i < 16; i++) w[i] = 0.25f * (float)(i % 5);
+    for (int i = 0; i < 16; i++)
+        w[i] = 0.25f * (float)(i % 5);
     hc_gb_const_f32(g, "w", 4, wd, w);
     int32_t c = HC_GB_NODE(g, "Conv2D", "conv", "input", "w");
     conv_attrs(g, c);
@@ -310,7 +313,8 @@ static void half_val_is_repacked(void **state) {
     tg_init(&t);
     hc_graph *g = &t.g;
     uint16_t h[64];
-    for (int i = 0; i < 64; i++) h[i] = hc_f32_to_f16((float)i / 8.0f);
+    for (int i = 0; i < 64; i++)
+        h[i] = hc_f32_to_f16((float)i / 8.0f);
     const int64_t d[2] = {8, 8};
     int32_t c = HC_GB_SOURCE(g, "Const", "hw");
     hc_gb_type(g, c, "dtype", HC_DT_HALF);
@@ -323,7 +327,8 @@ static void half_val_is_repacked(void **state) {
     const hc_tensor_proto *v = hc_node_attr(tg_node(&t, "hw"), "value")->u.tensor;
     assert_int_equal(v->enc, HC_ENC_CONTENT);
     assert_int_equal(v->content.n, 128);
-    for (int i = 0; i < 64; i++) assert_int_equal(hc_ld_u16(v->content.p + 2 * i), h[i]);
+    for (int i = 0; i < 64; i++)
+        assert_int_equal(hc_ld_u16(v->content.p + 2 * i), h[i]);
     assert_int_equal(t.st.consts_repacked, 1);
     tg_fini(&t);
 }

@@ -15,15 +15,15 @@
 #include <unistd.h>
 
 #define MAX_MODELS 16
-#define MAX_PASS 64
+#define MAX_PASS   64
 
 enum { O_INPUT = 1, O_PROCS, O_RUNS, O_JSON, O_THREADS, O_PASS, O_HELP };
 
 static const hc_opt OPTS[] = {
-    {"input", 'i', HC_OPT_VALUE, O_INPUT}, {"processes", 'p', HC_OPT_VALUE, O_PROCS},
-    {"runs", 'n', HC_OPT_VALUE, O_RUNS},   {"json", 0, HC_OPT_FLAG, O_JSON},
+    {"input", 'i', HC_OPT_VALUE, O_INPUT},   {"processes", 'p', HC_OPT_VALUE, O_PROCS},
+    {"runs", 'n', HC_OPT_VALUE, O_RUNS},     {"json", 0, HC_OPT_FLAG, O_JSON},
     {"threads", 0, HC_OPT_VALUE, O_THREADS}, {"run-option", 0, HC_OPT_VALUE, O_PASS},
-    {"help", 'h', HC_OPT_FLAG, O_HELP},    {0}};
+    {"help", 'h', HC_OPT_FLAG, O_HELP},      {0}};
 
 static void help(void) {
     printf("usage: halfcast bench A [B ...] --input [NAME=]SOURCE ... [options]\n\n"
@@ -78,7 +78,8 @@ static int one_process(const bargs *a, const char *model, json_t **out, double *
     argv[k++] = runs;
     argv[k++] = "--json";
     if (a->threads) argv[k++] = "--threads", argv[k++] = a->threads;
-    for (int i = 0; i < a->n_pass; i++) argv[k++] = a->pass[i];
+    for (int i = 0; i < a->n_pass; i++)
+        argv[k++] = a->pass[i];
     argv[k] = NULL;
     int fd[2];
     if (pipe(fd)) return -1;
@@ -144,16 +145,18 @@ static void print_table(const result *r, int n) {
     for (int i = 1; i < n; i++)
         printf("%s vs %s: size %.2fx, load %.2fx, first %.2fx, p50 %.2fx, RSS %.2fx\n", r[i].model,
                r[0].model, (double)r[i].bytes / (double)r[0].bytes, r[i].load_ms / r[0].load_ms,
-               r[i].first_ms / r[0].first_ms, r[i].p50_ms / r[0].p50_ms, r[i].rss_mib / r[0].rss_mib);
+               r[i].first_ms / r[0].first_ms, r[i].p50_ms / r[0].p50_ms,
+               r[i].rss_mib / r[0].rss_mib);
 }
 
 static void print_json(const bargs *a, const result *r, int n) {
     json_t *arr = json_array();
     for (int i = 0; i < n; i++)
-        json_array_append_new(arr, json_pack("{s:s, s:I, s:f, s:f, s:f, s:f, s:f}", "model",
-            r[i].model, "bytes", (json_int_t)r[i].bytes, "load_ms", r[i].load_ms, "first_ms",
-            r[i].first_ms, "p50_ms", r[i].p50_ms, "p90_ms", r[i].p90_ms, "peak_rss_mib",
-            r[i].rss_mib));
+        json_array_append_new(arr,
+                              json_pack("{s:s, s:I, s:f, s:f, s:f, s:f, s:f}", "model", r[i].model,
+                                        "bytes", (json_int_t)r[i].bytes, "load_ms", r[i].load_ms,
+                                        "first_ms", r[i].first_ms, "p50_ms", r[i].p50_ms, "p90_ms",
+                                        r[i].p90_ms, "peak_rss_mib", r[i].rss_mib));
     json_t *o = json_pack("{s:i, s:i, s:o}", "processes", a->procs, "runs", a->runs, "models", arr);
     char *txt = json_dumps(o, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
     if (txt) puts(txt);
@@ -183,7 +186,8 @@ static int parse(int argc, char **argv, bargs *a) {
         if (id == O_JSON) a->json = true;
     }
     if (!a->n_models) return hc_cli_usage_error("bench", "give at least one model");
-    if (a->procs < 1 || a->runs < 1) return hc_cli_usage_error("bench", "processes and runs must be >= 1");
+    if (a->procs < 1 || a->runs < 1)
+        return hc_cli_usage_error("bench", "processes and runs must be >= 1");
     return 0;
 }
 
@@ -191,8 +195,10 @@ int hc_bench_models(const char *const *models, int n_models, const char *const *
                     int procs, int runs) {
     bargs a;
     memset(&a, 0, sizeof a);
-    for (int i = 0; i < n_models && i < MAX_MODELS; i++) a.models[a.n_models++] = models[i];
-    for (int i = 0; i < n_pass && i < MAX_PASS; i++) a.pass[a.n_pass++] = pass[i];
+    for (int i = 0; i < n_models && i < MAX_MODELS; i++)
+        a.models[a.n_models++] = models[i];
+    for (int i = 0; i < n_pass && i < MAX_PASS; i++)
+        a.pass[a.n_pass++] = pass[i];
     a.procs = procs;
     a.runs = runs;
     result r[MAX_MODELS];
@@ -214,7 +220,9 @@ int hc_cmd_bench(int argc, char **argv) {
     memset(r, 0, sizeof r);
     for (int i = 0; i < a.n_models; i++)
         if ((rc = bench_model(&a, a.models[i], &r[i]))) return rc;
-    if (a.json) print_json(&a, r, a.n_models);
-    else print_table(r, a.n_models);
+    if (a.json)
+        print_json(&a, r, a.n_models);
+    else
+        print_table(r, a.n_models);
     return HC_EXIT_OK;
 }

@@ -25,10 +25,10 @@ static void print_json(const char *file, const hc_check_report *r) {
     json_t *items = json_array();
     for (size_t i = 0; i < hc_check_report_count(r); i++)
         json_array_append_new(items, json_string(hc_check_report_item(r, i)));
-    json_t *o = json_pack("{s:s, s:b, s:I, s:I, s:o}", "file", file, "ok",
-                          hc_check_report_count(r) == 0, "problems",
-                          (json_int_t)hc_check_report_count(r), "unchecked_nodes",
-                          (json_int_t)hc_check_report_unchecked(r), "items", items);
+    json_t *o =
+        json_pack("{s:s, s:b, s:I, s:I, s:o}", "file", file, "ok", hc_check_report_count(r) == 0,
+                  "problems", (json_int_t)hc_check_report_count(r), "unchecked_nodes",
+                  (json_int_t)hc_check_report_unchecked(r), "items", items);
     char *txt = json_dumps(o, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
     if (txt) puts(txt);
     free(txt);

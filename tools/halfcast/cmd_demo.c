@@ -16,14 +16,11 @@
 
 enum { O_DIR = 1, O_MODEL, O_IMAGES, O_INPUT, O_EXTRA, O_NO_BENCH, O_HELP };
 
-static const hc_opt OPTS[] = {{"dir", 'd', HC_OPT_VALUE, O_DIR},
-                              {"model", 'm', HC_OPT_VALUE, O_MODEL},
-                              {"images", 0, HC_OPT_VALUE, O_IMAGES},
-                              {"input", 'i', HC_OPT_VALUE, O_INPUT},
-                              {"extra", 'e', HC_OPT_VALUE, O_EXTRA},
-                              {"no-bench", 0, HC_OPT_FLAG, O_NO_BENCH},
-                              {"help", 'h', HC_OPT_FLAG, O_HELP},
-                              {0}};
+static const hc_opt OPTS[] = {
+    {"dir", 'd', HC_OPT_VALUE, O_DIR},     {"model", 'm', HC_OPT_VALUE, O_MODEL},
+    {"images", 0, HC_OPT_VALUE, O_IMAGES}, {"input", 'i', HC_OPT_VALUE, O_INPUT},
+    {"extra", 'e', HC_OPT_VALUE, O_EXTRA}, {"no-bench", 0, HC_OPT_FLAG, O_NO_BENCH},
+    {"help", 'h', HC_OPT_FLAG, O_HELP},    {0}};
 
 static void help(void) {
     printf("usage: halfcast demo [--dir DIR] [--model FILE --images PATH ...] [--no-bench]\n\n"
@@ -82,9 +79,17 @@ static hc_status build_builtin(hc_ctx *ctx, const char *model, const char *image
 }
 
 static bool notable(const hc_plan_node *info) {
-    static const char *const ops[] = {"NonMaxSuppressionV2", "NonMaxSuppressionV3",
-        "NonMaxSuppressionV4", "NonMaxSuppressionV5", "Exp", "FusedBatchNorm", "ResizeBilinear",
-        "CropAndResize", "TopKV2", "Placeholder", NULL};
+    static const char *const ops[] = {"NonMaxSuppressionV2",
+                                      "NonMaxSuppressionV3",
+                                      "NonMaxSuppressionV4",
+                                      "NonMaxSuppressionV5",
+                                      "Exp",
+                                      "FusedBatchNorm",
+                                      "ResizeBilinear",
+                                      "CropAndResize",
+                                      "TopKV2",
+                                      "Placeholder",
+                                      NULL};
     for (const char *const *o = ops; *o; o++)
         if (!strcmp(info->op, *o)) return info->precision != HC_PREC_NONE;
     return false;
@@ -94,7 +99,8 @@ static void show_plan(hc_ctx *ctx, const hc_model *m) {
     hc_plan *p;
     if (hc_plan_new(ctx, m, NULL, &p)) return;
     size_t n16 = 0, n32 = 0, shown = 0;
-    printf("\n2. What stays fp32, and why (a few of the nodes; 'halfcast inspect --plan' lists all):\n");
+    printf("\n2. What stays fp32, and why (a few of the nodes; 'halfcast inspect --plan' lists "
+           "all):\n");
     for (size_t i = 0; i < hc_plan_node_count(p); i++) {
         hc_plan_node info;
         hc_plan_node_info(p, i, &info);
@@ -103,15 +109,17 @@ static void show_plan(hc_ctx *ctx, const hc_model *m) {
         if (!notable(&info) || shown >= 10) continue;
         shown++;
         printf("   %-5s %-20s %s\n         %s\n",
-               info.precision == HC_PREC_FP16 ? "fp16" : info.precision == HC_PREC_MIXED ? "mixed" : "fp32",
+               info.precision == HC_PREC_FP16    ? "fp16"
+               : info.precision == HC_PREC_MIXED ? "mixed"
+                                                 : "fp32",
                info.op, info.name, info.reason ? info.reason : "");
     }
     printf("   => %zu nodes compute in fp16, %zu stay fp32\n", n16, n32);
     hc_plan_free(p);
 }
 
-static hc_status convert_step(hc_ctx *ctx, const char *in_path, const char *out_path,
-                              hc_model **in, hc_model **out) {
+static hc_status convert_step(hc_ctx *ctx, const char *in_path, const char *out_path, hc_model **in,
+                              hc_model **out) {
     hc_convert_stats cs;
     hc_status s = hc_model_open(ctx, in_path, in);
     if (!s) s = hc_convert(ctx, *in, NULL, out, &cs);
@@ -119,8 +127,9 @@ static hc_status convert_step(hc_ctx *ctx, const char *in_path, const char *out_
     if (s) return s;
     printf("\n1. Converted to fp16: %s\n", out_path);
     printf("   %zu nodes; type classes %zu fp16 / %zu fp32; %zu casts added; %zu constants stored "
-           "fp16 (packed)%s\n", cs.nodes, cs.classes_fp16, cs.classes_fp32, cs.casts_added,
-           cs.consts_fp16, cs.batchnorm_rewritten ? "; FusedBatchNorm -> V3 (T=half, U=float)" : "");
+           "fp16 (packed)%s\n",
+           cs.nodes, cs.classes_fp16, cs.classes_fp32, cs.casts_added, cs.consts_fp16,
+           cs.batchnorm_rewritten ? "; FusedBatchNorm -> V3 (T=half, U=float)" : "");
     printf("   size %llu -> %llu bytes (%.2fx); every edge type-checked: passed\n",
            (unsigned long long)cs.bytes_in, (unsigned long long)cs.bytes_out,
            (double)cs.bytes_out / (double)cs.bytes_in);
@@ -159,7 +168,7 @@ static int story(hc_ctx *ctx, dargs *a, const char *model, const char *out_path)
         if (hc_bench_models(models, 2, pass_opts, np, 3, 10)) return HC_EXIT_USAGE;
     }
     printf("\nResult: %s\n", pass ? "the fp16 model is verified: same detections within tolerance"
-                                   : "the fp16 model differs (see above)");
+                                  : "the fp16 model differs (see above)");
     return pass ? HC_EXIT_OK : HC_EXIT_CHECK;
 }
 
@@ -193,7 +202,8 @@ int hc_cmd_demo(int argc, char **argv) {
         rc = s ? hc_cli_fail(ctx, s) : story(ctx, &a, model, out);
     }
     hc_ctx_free(ctx);
-    for (int i = 0; i < a.vo->n_images; i++) free((void *)a.vo->images[i]);
+    for (int i = 0; i < a.vo->n_images; i++)
+        free((void *)a.vo->images[i]);
     free(a.vo);
     return rc < 0 ? 0 : rc;
 }

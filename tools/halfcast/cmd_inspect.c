@@ -10,10 +10,13 @@
 
 enum { O_PLAN = 1, O_OPS, O_JSON, O_HELP, O_KEEP, O_IO };
 
-static const hc_opt OPTS[] = {{"plan", 0, HC_OPT_FLAG, O_PLAN},    {"ops", 0, HC_OPT_FLAG, O_OPS},
-                              {"json", 0, HC_OPT_FLAG, O_JSON},    {"help", 'h', HC_OPT_FLAG, O_HELP},
+static const hc_opt OPTS[] = {{"plan", 0, HC_OPT_FLAG, O_PLAN},
+                              {"ops", 0, HC_OPT_FLAG, O_OPS},
+                              {"json", 0, HC_OPT_FLAG, O_JSON},
+                              {"help", 'h', HC_OPT_FLAG, O_HELP},
                               {"keep-fp32", 'k', HC_OPT_VALUE, O_KEEP},
-                              {"io", 0, HC_OPT_VALUE, O_IO},      {0}};
+                              {"io", 0, HC_OPT_VALUE, O_IO},
+                              {0}};
 
 static void help(void) {
     printf("usage: halfcast inspect FILE [--plan [--keep-fp32 P]... [--io keep|fp16]] [--json]\n"
@@ -47,7 +50,8 @@ static void tally_weights(hc_model *m, weights *w) {
         const hc_node *n = &m->g.nodes[i];
         if (n->removed || !hc_span_eq_str(n->op, "Const")) continue;
         const hc_attr *v = hc_node_attr(n, "value");
-        if (!v || v->kind != HC_ATTR_TENSOR || (unsigned)v->u.tensor->dtype >= HC_DT_COUNT) continue;
+        if (!v || v->kind != HC_ATTR_TENSOR || (unsigned)v->u.tensor->dtype >= HC_DT_COUNT)
+            continue;
         const hc_tensor_proto *t = v->u.tensor;
         int list = t->enc == HC_ENC_VALUES;
         w->bytes[t->dtype][list] += list ? t->vals.n : t->content.n;
@@ -62,7 +66,8 @@ static op_count *histogram(hc_model *m, size_t *n_ops) {
         const hc_node *nd = &m->g.nodes[i];
         const char *op = hc_arena_strndup(&m->g.arena, nd->op.p, nd->op.n);
         size_t k = 0;
-        while (k < n && strcmp(h[k].op, op)) k++;
+        while (k < n && strcmp(h[k].op, op))
+            k++;
         if (k == n) h[n++].op = op;
         h[k].n++;
     }
@@ -78,10 +83,11 @@ static json_t *io_json(const hc_model *m, bool inputs) {
         hc_io_info io;
         inputs ? hc_model_input(m, i, &io) : hc_model_output(m, i, &io);
         json_t *shape = json_array();
-        for (int k = 0; k < io.rank; k++) json_array_append_new(shape, json_integer(io.dims[k]));
+        for (int k = 0; k < io.rank; k++)
+            json_array_append_new(shape, json_integer(io.dims[k]));
         json_array_append_new(a, json_pack("{s:s, s:s, s:o}", "name", io.name, "dtype",
-                                           hc_dtype_name(io.dtype),
-                                           "shape", io.rank < 0 ? json_null() : shape));
+                                           hc_dtype_name(io.dtype), "shape",
+                                           io.rank < 0 ? json_null() : shape));
         if (io.rank < 0) json_decref(shape);
     }
     return a;
@@ -94,10 +100,12 @@ static void print_io(const hc_model *m, bool inputs) {
         hc_io_info io;
         inputs ? hc_model_input(m, i, &io) : hc_model_output(m, i, &io);
         printf("  %-40s %-8s ", io.name, hc_dtype_name(io.dtype));
-        if (io.rank < 0) printf("shape unknown\n");
+        if (io.rank < 0)
+            printf("shape unknown\n");
         else {
             printf("[");
-            for (int k = 0; k < io.rank; k++) printf("%s%lld", k ? ", " : "", (long long)io.dims[k]);
+            for (int k = 0; k < io.rank; k++)
+                printf("%s%lld", k ? ", " : "", (long long)io.dims[k]);
             printf("]\n");
         }
     }
@@ -110,13 +118,16 @@ static int summary(const char *file, hc_model *m, bool json) {
     tally_weights(m, &w);
     if (json) {
         json_t *ops = json_object(), *wj = json_array();
-        for (size_t i = 0; h && i < n_ops; i++) json_object_set_new(ops, h[i].op, json_integer((json_int_t)h[i].n));
+        for (size_t i = 0; h && i < n_ops; i++)
+            json_object_set_new(ops, h[i].op, json_integer((json_int_t)h[i].n));
         for (int dt = 0; dt < HC_DT_COUNT; dt++)
             for (int l = 0; l < 2; l++)
                 if (w.count[dt][l])
                     json_array_append_new(wj, json_pack("{s:s, s:s, s:I, s:I}", "dtype",
-                        hc_dtype_name((hc_dtype)dt), "encoding", l ? "value_list" : "packed",
-                        "constants", (json_int_t)w.count[dt][l], "bytes", (json_int_t)w.bytes[dt][l]));
+                                                        hc_dtype_name((hc_dtype)dt), "encoding",
+                                                        l ? "value_list" : "packed", "constants",
+                                                        (json_int_t)w.count[dt][l], "bytes",
+                                                        (json_int_t)w.bytes[dt][l]));
         json_t *o = json_pack("{s:s, s:s, s:I, s:o, s:o, s:o, s:o}", "file", file, "format",
                               hc_model_format(m) == HC_FORMAT_PBTXT ? "pbtxt" : "pb", "nodes",
                               (json_int_t)hc_model_node_count(m), "inputs", io_json(m, true),
@@ -127,18 +138,23 @@ static int summary(const char *file, hc_model *m, bool json) {
         json_decref(o);
     } else {
         printf("%s: %s GraphDef, %zu nodes, %zu op types\n", file,
-               hc_model_format(m) == HC_FORMAT_PBTXT ? "text" : "binary", hc_model_node_count(m), n_ops);
+               hc_model_format(m) == HC_FORMAT_PBTXT ? "text" : "binary", hc_model_node_count(m),
+               n_ops);
         print_io(m, true);
         print_io(m, false);
         printf("ops:\n");
-        for (size_t i = 0; h && i < n_ops; i++) printf("  %6zu  %s\n", h[i].n, h[i].op);
+        for (size_t i = 0; h && i < n_ops; i++)
+            printf("  %6zu  %s\n", h[i].n, h[i].op);
         printf("weights (Const values):\n");
         for (int dt = 0; dt < HC_DT_COUNT; dt++)
             for (int l = 0; l < 2; l++)
                 if (w.count[dt][l])
-                    printf("  %-8s %-11s %5zu constants %12llu bytes%s\n", hc_dtype_name((hc_dtype)dt),
-                           l ? "value list" : "packed", w.count[dt][l], (unsigned long long)w.bytes[dt][l],
-                           l && dt == HC_DT_HALF && w.bytes[dt][l] > 4096 ? "  (slow to load: half_val)" : "");
+                    printf("  %-8s %-11s %5zu constants %12llu bytes%s\n",
+                           hc_dtype_name((hc_dtype)dt), l ? "value list" : "packed", w.count[dt][l],
+                           (unsigned long long)w.bytes[dt][l],
+                           l && dt == HC_DT_HALF && w.bytes[dt][l] > 4096
+                               ? "  (slow to load: half_val)"
+                               : "");
     }
     free(h);
     return HC_EXIT_OK;
@@ -146,10 +162,14 @@ static int summary(const char *file, hc_model *m, bool json) {
 
 static const char *prec_name(hc_precision p) {
     switch (p) {
-    case HC_PREC_FP16: return "fp16";
-    case HC_PREC_FP32: return "fp32";
-    case HC_PREC_MIXED: return "mixed";
-    default: return "-";
+    case HC_PREC_FP16:
+        return "fp16";
+    case HC_PREC_FP32:
+        return "fp32";
+    case HC_PREC_MIXED:
+        return "mixed";
+    default:
+        return "-";
     }
 }
 
@@ -244,8 +264,10 @@ int hc_cmd_inspect(int argc, char **argv) {
     hc_ctx *ctx = hc_cli_ctx();
     hc_model *m = NULL;
     hc_status s = ctx ? hc_model_open(ctx, file, &m) : HC_NOMEM;
-    if (s) rc = hc_cli_fail(ctx, s);
-    else rc = want_plan ? plan(ctx, m, &o, json) : summary(file, m, json);
+    if (s)
+        rc = hc_cli_fail(ctx, s);
+    else
+        rc = want_plan ? plan(ctx, m, &o, json) : summary(file, m, json);
     hc_model_free(m);
     hc_ctx_free(ctx);
     free(keep);

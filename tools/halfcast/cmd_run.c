@@ -14,17 +14,36 @@
 #include <string.h>
 #include <sys/stat.h>
 
-enum { O_INPUT = 1, O_OUT, O_TIME, O_OUTPUTS, O_LAYOUT, O_MEAN, O_SCALE, O_BGR, O_THREADS,
-       O_JSON, O_HELP, O_QUIET, O_SAVE_INPUTS };
+enum {
+    O_INPUT = 1,
+    O_OUT,
+    O_TIME,
+    O_OUTPUTS,
+    O_LAYOUT,
+    O_MEAN,
+    O_SCALE,
+    O_BGR,
+    O_THREADS,
+    O_JSON,
+    O_HELP,
+    O_QUIET,
+    O_SAVE_INPUTS
+};
 
-static const hc_opt OPTS[] = {
-    {"input", 'i', HC_OPT_VALUE, O_INPUT},   {"out", 'o', HC_OPT_VALUE, O_OUT},
-    {"time", 't', HC_OPT_VALUE, O_TIME},     {"outputs", 0, HC_OPT_VALUE, O_OUTPUTS},
-    {"layout", 0, HC_OPT_VALUE, O_LAYOUT},   {"mean", 0, HC_OPT_VALUE, O_MEAN},
-    {"scale", 0, HC_OPT_VALUE, O_SCALE},     {"bgr", 0, HC_OPT_FLAG, O_BGR},
-    {"threads", 0, HC_OPT_VALUE, O_THREADS}, {"json", 0, HC_OPT_FLAG, O_JSON},
-    {"quiet", 'q', HC_OPT_FLAG, O_QUIET},    {"help", 'h', HC_OPT_FLAG, O_HELP},
-    {"save-inputs", 0, HC_OPT_VALUE, O_SAVE_INPUTS}, {0}};
+static const hc_opt OPTS[] = {{"input", 'i', HC_OPT_VALUE, O_INPUT},
+                              {"out", 'o', HC_OPT_VALUE, O_OUT},
+                              {"time", 't', HC_OPT_VALUE, O_TIME},
+                              {"outputs", 0, HC_OPT_VALUE, O_OUTPUTS},
+                              {"layout", 0, HC_OPT_VALUE, O_LAYOUT},
+                              {"mean", 0, HC_OPT_VALUE, O_MEAN},
+                              {"scale", 0, HC_OPT_VALUE, O_SCALE},
+                              {"bgr", 0, HC_OPT_FLAG, O_BGR},
+                              {"threads", 0, HC_OPT_VALUE, O_THREADS},
+                              {"json", 0, HC_OPT_FLAG, O_JSON},
+                              {"quiet", 'q', HC_OPT_FLAG, O_QUIET},
+                              {"help", 'h', HC_OPT_FLAG, O_HELP},
+                              {"save-inputs", 0, HC_OPT_VALUE, O_SAVE_INPUTS},
+                              {0}};
 
 static void help(void) {
     printf("usage: halfcast run FILE --input [NAME=]SOURCE ... [options]\n\n"
@@ -54,19 +73,29 @@ static int parse(int argc, char **argv, hc_run_args *a) {
     hc_image_prep_init(&a->prep);
     while ((id = hc_opt_next("run", OPTS, argc, argv, &st, &v)) != -1) {
         switch (id) {
-        case -2: return 2;
+        case -2:
+            return 2;
         case 0:
             if (a->model) return hc_cli_usage_error("run", "one model only ('%s')", v);
             a->model = v;
             break;
         case O_INPUT:
-            if (a->n_inputs == HC_RUN_MAX_INPUTS) return hc_cli_usage_error("run", "too many inputs");
+            if (a->n_inputs == HC_RUN_MAX_INPUTS)
+                return hc_cli_usage_error("run", "too many inputs");
             a->inputs[a->n_inputs++] = v;
             break;
-        case O_OUT: a->out_dir = v; break;
-        case O_SAVE_INPUTS: a->save_inputs = v; break;
-        case O_TIME: a->time = atoi(v); break;
-        case O_OUTPUTS: a->outputs = v; break;
+        case O_OUT:
+            a->out_dir = v;
+            break;
+        case O_SAVE_INPUTS:
+            a->save_inputs = v;
+            break;
+        case O_TIME:
+            a->time = atoi(v);
+            break;
+        case O_OUTPUTS:
+            a->outputs = v;
+            break;
         case O_LAYOUT:
             if (strcmp(v, "nhwc") && strcmp(v, "nchw"))
                 return hc_cli_usage_error("run", "--layout takes nhwc or nchw");
@@ -78,12 +107,23 @@ static int parse(int argc, char **argv, hc_run_args *a) {
                 return hc_cli_usage_error("run", "--%s takes 1 to 4 numbers",
                                           id == O_MEAN ? "mean" : "scale");
             break;
-        case O_BGR: a->prep.bgr = true; break;
-        case O_THREADS: a->threads = atoi(v); break;
-        case O_JSON: a->json = true; break;
-        case O_QUIET: a->quiet = true; break;
-        case O_HELP: help(); return -1;
-        default: break;
+        case O_BGR:
+            a->prep.bgr = true;
+            break;
+        case O_THREADS:
+            a->threads = atoi(v);
+            break;
+        case O_JSON:
+            a->json = true;
+            break;
+        case O_QUIET:
+            a->quiet = true;
+            break;
+        case O_HELP:
+            help();
+            return -1;
+        default:
+            break;
         }
     }
     if (!a->model) return hc_cli_usage_error("run", "missing model FILE");
@@ -93,8 +133,7 @@ static int parse(int argc, char **argv, hc_run_args *a) {
 static void print_summary(const hc_run_args *a, hc_session *s, const hc_run_timing *t) {
     if (a->quiet) return;
     json_t *outs = a->json ? json_array() : NULL;
-    if (!a->json)
-        printf("%s: load %.2f ms, first run %.2f ms", a->model, t->load_ms, t->first_ms);
+    if (!a->json) printf("%s: load %.2f ms, first run %.2f ms", a->model, t->load_ms, t->first_ms);
     if (!a->json && a->time > 0)
         printf(", steady median %.2f ms (p90 %.2f, %d runs)", t->median_ms, t->p90_ms, a->time);
     if (!a->json) printf("\n");
@@ -115,8 +154,8 @@ static void print_summary(const hc_run_args *a, hc_session *s, const hc_run_timi
     }
     if (!a->json) return;
     json_t *o = json_pack("{s:s, s:f, s:f, s:f, s:f, s:i, s:o}", "model", a->model, "load_ms",
-                          t->load_ms, "first_ms", t->first_ms, "median_ms", t->median_ms,
-                          "p90_ms", t->p90_ms, "runs", a->time, "outputs", outs);
+                          t->load_ms, "first_ms", t->first_ms, "median_ms", t->median_ms, "p90_ms",
+                          t->p90_ms, "runs", a->time, "outputs", outs);
     char *txt = json_dumps(o, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
     if (txt) puts(txt);
     free(txt);

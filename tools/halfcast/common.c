@@ -44,7 +44,8 @@ static void progress_bar(void *user, const char *stage, double fraction) {
     bar_last = pct;
     int width = 30, filled = pct * width / 100;
     char bar[64];
-    for (int i = 0; i < width; i++) bar[i] = i < filled ? '#' : '.';
+    for (int i = 0; i < width; i++)
+        bar[i] = i < filled ? '#' : '.';
     bar[width] = 0;
     fprintf(stderr, "\r%-12s [%s] %3d%%", stage, bar, pct);
     fflush(stderr);

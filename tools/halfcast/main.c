@@ -21,9 +21,10 @@ static const hc_cli_cmd COMMANDS[] = {
 };
 
 static void usage(FILE *f) {
-    fprintf(f, "usage: halfcast COMMAND [OPTIONS] ...\n\n"
-               "Converts TensorFlow frozen graphs (.pb, .pbtxt) to fp16, checks them and runs them.\n\n"
-               "commands:\n");
+    fprintf(
+        f, "usage: halfcast COMMAND [OPTIONS] ...\n\n"
+           "Converts TensorFlow frozen graphs (.pb, .pbtxt) to fp16, checks them and runs them.\n\n"
+           "commands:\n");
     for (size_t i = 0; i < sizeof COMMANDS / sizeof COMMANDS[0]; i++)
         fprintf(f, "  %-9s %s\n", COMMANDS[i].name, COMMANDS[i].summary);
     fprintf(f, "\nRun 'halfcast COMMAND --help' for a command's options.\n"

@@ -21,11 +21,14 @@ int hc_run_floats(const char *s, float *out, int n) {
         if (end == p || errno) return -1;
         out[k++] = (float)v;
         p = end;
-        if (*p == ',') p++;
-        else if (*p) return -1;
+        if (*p == ',')
+            p++;
+        else if (*p)
+            return -1;
     }
     if (*p) return -1;
-    for (int i = k; i == 1 && i < n; i++) out[i] = out[0];
+    for (int i = k; i == 1 && i < n; i++)
+        out[i] = out[0];
     return k;
 }
 
@@ -44,7 +47,8 @@ static hc_status numbers_input(hc_ctx *ctx, const hc_io_info *in, const char *sr
     float v[64];
     int k = hc_run_floats(src, v, 64);
     if (k <= 0)
-        return hc_fail(ctx, HC_INVALID, in->name, "'%s' is not a file and not a list of numbers", src);
+        return hc_fail(ctx, HC_INVALID, in->name, "'%s' is not a file and not a list of numbers",
+                       src);
     if (in->rank > 1 || (in->rank == 0 && k != 1) ||
         (in->rank == 1 && in->dims[0] >= 0 && in->dims[0] != k))
         return hc_fail(ctx, HC_INVALID, in->name, "%d numbers do not fit this input's shape", k);
@@ -59,16 +63,19 @@ static hc_status numbers_input(hc_ctx *ctx, const hc_io_info *in, const char *sr
     out->nbytes = (size_t)k * sz;
     for (int i = 0; i < k; i++) {
         uint8_t *p = (uint8_t *)out->data + (size_t)i * sz;
-        if (in->dtype == HC_DT_FLOAT) memcpy(p, &v[i], 4);
+        if (in->dtype == HC_DT_FLOAT)
+            memcpy(p, &v[i], 4);
         else if (in->dtype == HC_DT_HALF) {
             uint16_t h = hc_f32_to_f16(v[i]);
             memcpy(p, &h, 2);
         } else if (in->dtype == HC_DT_INT32) {
             int32_t x = (int32_t)v[i];
             memcpy(p, &x, 4);
-        } else if (in->dtype == HC_DT_UINT8) p[0] = (uint8_t)v[i];
-        else return hc_fail(ctx, HC_UNSUPPORTED, in->name, "numbers cannot be given for %s inputs",
-                            hc_dtype_name(in->dtype));
+        } else if (in->dtype == HC_DT_UINT8)
+            p[0] = (uint8_t)v[i];
+        else
+            return hc_fail(ctx, HC_UNSUPPORTED, in->name, "numbers cannot be given for %s inputs",
+                           hc_dtype_name(in->dtype));
     }
     return HC_OK;
 }
@@ -93,7 +100,8 @@ static hc_status image_input(hc_ctx *ctx, const hc_io_info *in, const char *path
     if (s || r == 4) return s;
     /* rank 3: drop the batch dimension */
     out->rank = 3;
-    for (int i = 0; i < 3; i++) out->dims[i] = out->dims[i + 1];
+    for (int i = 0; i < 3; i++)
+        out->dims[i] = out->dims[i + 1];
     return HC_OK;
 }
 
@@ -134,7 +142,8 @@ static hc_status set_inputs(hc_ctx *ctx, const hc_run_args *a, hc_run_state *r) 
         hc_status st = hc_run_make_input(ctx, s, name, src, &a->prep, v);
         if (st) return st;
         hc_tensor t = {v->dtype, v->rank, {0}, v->data};
-        for (int d = 0; d < v->rank; d++) t.dims[d] = v->dims[d];
+        for (int d = 0; d < v->rank; d++)
+            t.dims[d] = v->dims[d];
         if ((st = hc_session_set_input(s, name, &t))) return st;
     }
     return HC_OK;
@@ -223,7 +232,8 @@ hc_status hc_run_write_outputs(hc_ctx *ctx, const hc_session *s, const char *dir
 void hc_run_state_fini(hc_ctx *ctx, hc_run_state *r) {
     hc_session_free(r->session);
     hc_model_free(r->model);
-    for (int i = 0; i < r->n_inputs; i++) hc_npy_fini(ctx, &r->inputs[i]);
+    for (int i = 0; i < r->n_inputs; i++)
+        hc_npy_fini(ctx, &r->inputs[i]);
     free(r->outputs_buf);
     free(r->outputs);
     memset(r, 0, sizeof *r);
@@ -231,25 +241,34 @@ void hc_run_state_fini(hc_ctx *ctx, hc_run_state *r) {
 
 size_t hc_run_elems(const hc_tensor *t) {
     size_t n = 1;
-    for (int i = 0; i < t->rank; i++) n *= (size_t)t->dims[i];
+    for (int i = 0; i < t->rank; i++)
+        n *= (size_t)t->dims[i];
     return n;
 }
 
 double hc_run_at(const hc_tensor *t, size_t i) {
     const uint8_t *p = t->data;
     switch (t->dtype) {
-    case HC_DT_FLOAT: return hc_ld_f32(p + 4 * i);
-    case HC_DT_HALF: return hc_f16_to_f32(hc_ld_u16(p + 2 * i));
+    case HC_DT_FLOAT:
+        return hc_ld_f32(p + 4 * i);
+    case HC_DT_HALF:
+        return hc_f16_to_f32(hc_ld_u16(p + 2 * i));
     case HC_DT_DOUBLE: {
         double d;
         memcpy(&d, p + 8 * i, 8);
         return d;
     }
-    case HC_DT_INT32: return hc_ld_i32(p + 4 * i);
-    case HC_DT_INT64: return (double)hc_ld_i64(p + 8 * i);
-    case HC_DT_UINT8: case HC_DT_BOOL: return p[i];
-    case HC_DT_INT8: return (int8_t)p[i];
-    default: return NAN;
+    case HC_DT_INT32:
+        return hc_ld_i32(p + 4 * i);
+    case HC_DT_INT64:
+        return (double)hc_ld_i64(p + 8 * i);
+    case HC_DT_UINT8:
+    case HC_DT_BOOL:
+        return p[i];
+    case HC_DT_INT8:
+        return (int8_t)p[i];
+    default:
+        return NAN;
     }
 }
 
@@ -267,8 +286,10 @@ hc_run_stats hc_run_tensor_stats(const hc_tensor *t) {
         st.mean += v;
         finite++;
     }
-    if (finite) st.mean /= (double)finite;
-    else st.min = st.max = 0;
+    if (finite)
+        st.mean /= (double)finite;
+    else
+        st.min = st.max = 0;
     return st;
 }
 

@@ -23,7 +23,8 @@ void hc_verify_opts_init(hc_verify_opts *o) {
 
 static bool is_image(const char *name) {
     const char *dot = strrchr(name, '.');
-    return dot && (!strcasecmp(dot, ".jpg") || !strcasecmp(dot, ".jpeg") || !strcasecmp(dot, ".png"));
+    return dot &&
+           (!strcasecmp(dot, ".jpg") || !strcasecmp(dot, ".jpeg") || !strcasecmp(dot, ".png"));
 }
 
 static int cmp_str(const void *a, const void *b) {
@@ -62,7 +63,7 @@ typedef struct out_acc {
     const char *worst_image;
     size_t bad_images;
     bool shape_differs, new_nonfinite, is_detection;
-    json_t *bad;          /* images where it is out of tolerance */
+    json_t *bad; /* images where it is out of tolerance */
 } out_acc;
 
 typedef struct verifier {
@@ -97,7 +98,8 @@ static hc_status set_inputs(verifier *v, hc_session *s, const char *image, hc_np
     if (st) return st;
     hc_npy *t = &keep[(*nk)++];
     hc_tensor ht = {t->dtype, t->rank, {0}, t->data};
-    for (int d = 0; d < t->rank; d++) ht.dims[d] = t->dims[d];
+    for (int d = 0; d < t->rank; d++)
+        ht.dims[d] = t->dims[d];
     if ((st = hc_session_set_input(s, name, &ht))) return st;
     for (int i = 0; i < v->o->n_extra; i++) {
         const char *eq = strchr(v->o->extra[i], '=');
@@ -107,7 +109,8 @@ static hc_status set_inputs(verifier *v, hc_session *s, const char *image, hc_np
         if ((st = hc_run_make_input(v->ctx, s, nm, eq + 1, &v->o->prep, &keep[(*nk)]))) return st;
         t = &keep[(*nk)++];
         hc_tensor et = {t->dtype, t->rank, {0}, t->data};
-        for (int d = 0; d < t->rank; d++) et.dims[d] = t->dims[d];
+        for (int d = 0; d < t->rank; d++)
+            et.dims[d] = t->dims[d];
         if ((st = hc_session_set_input(s, nm, &et))) return st;
     }
     return HC_OK;
@@ -129,7 +132,8 @@ static hc_status setup_outputs(verifier *v) {
         a->b_index = named(v->sb, a->name);
         a->bad = json_array();
         if (a->b_index < 0)
-            return hc_fail(v->ctx, HC_INVALID, a->name, "the second model has no output of this name");
+            return hc_fail(v->ctx, HC_INVALID, a->name,
+                           "the second model has no output of this name");
     }
     if (hc_session_output_count(v->sb) != v->n_outs)
         return hc_fail(v->ctx, HC_INVALID, NULL, "the models have %zu and %zu outputs", v->n_outs,
@@ -245,13 +249,15 @@ static hc_status run_image(verifier *v, const char *image) {
     }
     if (!st && !v->det_known) find_detections(v, oa, names);
     json_t *img = json_pack("{s:s}", "image", image);
-    for (size_t i = 0; !st && i < v->n_outs; i++) compare_output(v, i, &oa[i], &ob[i], image);
+    for (size_t i = 0; !st && i < v->n_outs; i++)
+        compare_output(v, i, &oa[i], &ob[i], image);
     if (!st && v->have_det) st = compare_detections(v, oa, ob, image, img);
     json_array_append_new(v->images, img);
     free(oa);
     free(ob);
     free(names);
-    for (int k = 0; k < nk; k++) hc_npy_fini(v->ctx, &keep[k]);
+    for (int k = 0; k < nk; k++)
+        hc_npy_fini(v->ctx, &keep[k]);
     return st;
 }
 
@@ -272,7 +278,7 @@ static void print_outputs(const verifier *v, FILE *f) {
     for (size_t i = 0; i < v->n_outs; i++) {
         const out_acc *a = &v->outs[i];
         const hc_tensor_diff *d = &a->worst;
-        const char *state = a->shape_differs ? "SHAPE DIFFERS"
+        const char *state = a->shape_differs   ? "SHAPE DIFFERS"
                             : a->new_nonfinite ? "NEW NaN/Inf"
                             : a->bad_images    ? "OUT OF TOLERANCE"
                             : a->is_detection  ? "detections (see below)"
@@ -289,19 +295,21 @@ static void print_outputs(const verifier *v, FILE *f) {
 static void print_detections(const verifier *v, FILE *f) {
     const hc_det_report *t = &v->total;
     const hc_det_options *o = &v->o->det;
-    fprintf(f, "detections (fp32 boxes with score >= %.2f; a match needs the same class, IoU >= "
-               "%.2f, |score delta| <= %.3f):\n", (double)o->min_score, (double)o->iou,
-            (double)o->score_tol);
+    fprintf(f,
+            "detections (fp32 boxes with score >= %.2f; a match needs the same class, IoU >= "
+            "%.2f, |score delta| <= %.3f):\n",
+            (double)o->min_score, (double)o->iou, (double)o->score_tol);
     fprintf(f, "  fp32 boxes %zu, found %zu (%.2f%%), score moved %zu, missing %zu, extra %zu\n",
-            t->a_count, t->matched - t->score_off, 100.0 * found_share(t), t->score_off,
-            t->missing, t->extra);
+            t->a_count, t->matched - t->score_off, 100.0 * found_share(t), t->score_off, t->missing,
+            t->extra);
     if (t->matched)
         fprintf(f, "  IoU of matches: min %.4f, mean %.4f; largest |score delta| %.4f\n",
                 t->min_iou, v->iou_sum / (double)t->matched, t->max_score_delta);
     size_t n = json_array_size(v->diffs);
     for (size_t k = 0; k < n && k < 12; k++) {
         json_t *e = json_array_get(v->diffs, k);
-        json_t *box = json_object_get(e, "fp32") ? json_object_get(e, "fp32") : json_object_get(e, "fp16");
+        json_t *box =
+            json_object_get(e, "fp32") ? json_object_get(e, "fp32") : json_object_get(e, "fp16");
         fprintf(f, "  %-7s %s: class %lld score %.3f: %s (best IoU %.2f)\n",
                 json_string_value(json_object_get(e, "issue")),
                 json_string_value(json_object_get(e, "image")),
@@ -317,11 +325,13 @@ static json_t *outputs_json(const verifier *v) {
     json_t *o = json_object();
     for (size_t i = 0; i < v->n_outs; i++) {
         const out_acc *a = &v->outs[i];
-        json_object_set_new(o, a->name, json_pack("{s:f, s:f, s:f, s:f, s:s, s:b, s:b, s:I, s:O}",
-            "max_abs", a->worst.max_abs, "max_rel", a->worst.max_rel, "range", a->worst.range_a,
-            "cosine", a->worst.cosine, "worst_image", a->worst_image ? a->worst_image : "",
-            "shape_differs", a->shape_differs, "new_nonfinite", a->new_nonfinite,
-            "images_out_of_tolerance", (json_int_t)a->bad_images, "images", a->bad));
+        json_object_set_new(
+            o, a->name,
+            json_pack("{s:f, s:f, s:f, s:f, s:s, s:b, s:b, s:I, s:O}", "max_abs", a->worst.max_abs,
+                      "max_rel", a->worst.max_rel, "range", a->worst.range_a, "cosine",
+                      a->worst.cosine, "worst_image", a->worst_image ? a->worst_image : "",
+                      "shape_differs", a->shape_differs, "new_nonfinite", a->new_nonfinite,
+                      "images_out_of_tolerance", (json_int_t)a->bad_images, "images", a->bad));
     }
     return o;
 }
@@ -338,15 +348,16 @@ static json_t *report_json(const verifier *v, const char *na, const char *nb, bo
                         t->matched ? v->iou_sum / (double)t->matched : 1.0, "max_score_delta",
                         t->max_score_delta, "differences", v->diffs);
     const hc_det_options *o = &v->o->det;
-    return json_pack("{s:s, s:s, s:b, s:{s:f, s:f, s:f, s:f, s:f}, s:o, s:o, s:O}", "a", na, "b", nb,
-                     "pass", pass, "tolerance", "min_score", (double)o->min_score, "iou",
+    return json_pack("{s:s, s:s, s:b, s:{s:f, s:f, s:f, s:f, s:f}, s:o, s:o, s:O}", "a", na, "b",
+                     nb, "pass", pass, "tolerance", "min_score", (double)o->min_score, "iou",
                      (double)o->iou, "score_tol", (double)o->score_tol, "min_found_share",
                      v->o->min_match, "tensor_tol", v->o->tensor_tol, "outputs", outputs_json(v),
                      "detections", det, "images", v->images);
 }
 
 static void verifier_fini(verifier *v) {
-    for (size_t i = 0; v->outs && i < v->n_outs; i++) json_decref(v->outs[i].bad);
+    for (size_t i = 0; v->outs && i < v->n_outs; i++)
+        json_decref(v->outs[i].bad);
     free(v->outs);
     json_decref(v->images);
     json_decref(v->diffs);
@@ -357,8 +368,8 @@ static void verifier_fini(verifier *v) {
 hc_status hc_verify_models(hc_ctx *ctx, const char *name_a, const hc_model *a, const char *name_b,
                            const hc_model *b, const hc_verify_opts *o, FILE *out, bool *verdict,
                            json_t **report) {
-    verifier v = {ctx, o, NULL, NULL, NULL, 0, {-1, -1, -1, -1}, false, false, {0}, 0,
-                  json_array(), json_array(), out};
+    verifier v = {ctx,   o,   NULL, NULL,         NULL,         0,  {-1, -1, -1, -1}, false,
+                  false, {0}, 0,    json_array(), json_array(), out};
     v.total.min_iou = 1.0;
     *verdict = false;
     *report = NULL;
@@ -379,11 +390,16 @@ hc_status hc_verify_models(hc_ctx *ctx, const char *name_a, const hc_model *a, c
             fprintf(out, "verify %s (A) against %s (B) on %d image%s\n", name_a, name_b,
                     o->n_images, o->n_images > 1 ? "s" : "");
             print_outputs(&v, out);
-            if (v.have_det) print_detections(&v, out);
-            else fprintf(out, "no detection outputs found: outputs compared as tensors "
-                              "(max |d| <= %.3g x range)\n", o->tensor_tol);
-            fprintf(out, "verdict: %s\n", *verdict ? "PASS (B answers like A within tolerance)"
-                                                   : "FAIL (see the outputs and images above)");
+            if (v.have_det)
+                print_detections(&v, out);
+            else
+                fprintf(out,
+                        "no detection outputs found: outputs compared as tensors "
+                        "(max |d| <= %.3g x range)\n",
+                        o->tensor_tol);
+            fprintf(out, "verdict: %s\n",
+                    *verdict ? "PASS (B answers like A within tolerance)"
+                             : "FAIL (see the outputs and images above)");
         }
         *report = report_json(&v, name_a, name_b, *verdict);
     }

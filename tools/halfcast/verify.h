@@ -13,14 +13,14 @@
 typedef struct hc_verify_opts {
     const char *images[HC_VERIFY_MAX_IMAGES]; /* image files (folders already expanded) */
     int n_images;
-    const char *image_input;                  /* which input takes the image (NULL: guess) */
-    const char *extra[HC_RUN_MAX_INPUTS];     /* NAME=VALUE for the other inputs */
+    const char *image_input;              /* which input takes the image (NULL: guess) */
+    const char *extra[HC_RUN_MAX_INPUTS]; /* NAME=VALUE for the other inputs */
     int n_extra;
     hc_image_prep prep;
     const char *boxes, *scores, *classes, *count; /* detection outputs by name (NULL: find) */
     hc_det_options det;
-    double min_match;   /* share of A's boxes that must be found (0.995) */
-    double tensor_tol;  /* without detections: max |a-b| <= tol * max |a| (0.01) */
+    double min_match;  /* share of A's boxes that must be found (0.995) */
+    double tensor_tol; /* without detections: max |a-b| <= tol * max |a| (0.01) */
 } hc_verify_opts;
 
 void hc_verify_opts_init(hc_verify_opts *o);

@@ -9,8 +9,10 @@ static hc_status forward(hc_kernel_ctx *k) {
 }
 
 static hc_status forward_all(hc_kernel_ctx *k) {
-    if (k->n_in != k->n_out) return hc_k_fail(k, HC_MALFORMED, "inputs and outputs differ in number");
-    for (uint32_t i = 0; i < k->n_in; i++) hc_k_forward(k, i, i);
+    if (k->n_in != k->n_out)
+        return hc_k_fail(k, HC_MALFORMED, "inputs and outputs differ in number");
+    for (uint32_t i = 0; i < k->n_in; i++)
+        hc_k_forward(k, i, i);
     return HC_OK;
 }
 

@@ -103,7 +103,8 @@ void hc_ew_read_i64(const void *src, hc_dtype dt, int64_t *dst, size_t n);
     X(Ceil)                                                                                        \
     X(Elu)                                                                                         \
     X(Erf)                                                                                         \
-    X(Exp) X(Expm1) X(Floor) X(Inv) X(IsFinite) X(IsInf) X(IsNan) X(LeakyRelu) X(Log) X(Log1p)     \
+    X(Exp)                                                                                         \
+    X(Expm1) X(Floor) X(Inv) X(IsFinite) X(IsInf) X(IsNan) X(LeakyRelu) X(Log) X(Log1p)            \
         X(LogicalNot) X(Neg) X(Reciprocal) X(Relu) X(Relu6) X(Round) X(Rsqrt) X(Selu) X(Sigmoid)   \
             X(Sign) X(Softplus) X(Softsign) X(Sqrt) X(Square) X(Tanh)
 #define HC_EW_DECL_UNARY(op)                                                                       \

@@ -16,7 +16,7 @@
 #include <stdio.h>
 
 #define MAX_ATTRS 4096
-#define MAX_LIST 1000000
+#define MAX_LIST  1000000
 
 typedef struct reader {
     hc_graph *g;
@@ -39,7 +39,8 @@ static hc_status read_shape(reader *r, hc_span s, hc_shape *out) {
     bool got;
     size_t dims = 0;
     hc_status st;
-    while ((st = next(r, &count, &f, &got)) == HC_OK && got) dims += f.num == 2;
+    while ((st = next(r, &count, &f, &got)) == HC_OK && got)
+        dims += f.num == 2;
     if (st) return st;
     if (dims > HC_MAX_RANK * 4)
         return hc_fail(r->ctx, HC_LIMIT, NULL, "shape of rank %zu exceeds the limit", dims);
@@ -64,16 +65,19 @@ static hc_status read_shape(reader *r, hc_span s, hc_shape *out) {
 }
 
 static bool is_val_field(uint32_t field) {
-    return (field >= 5 && field <= 7) || field == 10 || field == 11 || field == 13 ||
-           field == 16 || field == 17;
+    return (field >= 5 && field <= 7) || field == 10 || field == 11 || field == 13 || field == 16 ||
+           field == 17;
 }
 
 /* Element wire type of a numeric *_val field. */
 static uint32_t val_wire_type(uint32_t field) {
     switch (field) {
-    case 5: return HC_WT_I32;  /* float_val */
-    case 6: return HC_WT_I64;  /* double_val */
-    default: return HC_WT_VARINT; /* int_val, int64_val, bool_val, half_val, uint32/64_val */
+    case 5:
+        return HC_WT_I32; /* float_val */
+    case 6:
+        return HC_WT_I64; /* double_val */
+    default:
+        return HC_WT_VARINT; /* int_val, int64_val, bool_val, half_val, uint32/64_val */
     }
 }
 
@@ -103,8 +107,8 @@ static hc_status add_vals(reader *r, hc_tensor_proto *t, const hc_pb_field *f, h
         }
         piece = hc_span_of(tmp, k);
     } else {
-        return hc_fail(r->ctx, HC_MALFORMED, NULL, "tensor value field %u has wire type %u",
-                       f->num, f->wt);
+        return hc_fail(r->ctx, HC_MALFORMED, NULL, "tensor value field %u has wire type %u", f->num,
+                       f->wt);
     }
     size_t c;
     if (!hc_pb_packed_count(piece, wt, &c))
@@ -189,22 +193,28 @@ static hc_status list_count(reader *r, hc_span s, uint32_t *num, size_t *count) 
 }
 
 static const hc_attr_kind LIST_KIND[10] = {
-    [2] = HC_ATTR_S, [3] = HC_ATTR_I, [4] = HC_ATTR_F, [5] = HC_ATTR_B, [6] = HC_ATTR_TYPE,
-    [7] = HC_ATTR_SHAPE, [8] = HC_ATTR_TENSOR, [9] = HC_ATTR_FUNC};
+    [2] = HC_ATTR_S,    [3] = HC_ATTR_I,     [4] = HC_ATTR_F,      [5] = HC_ATTR_B,
+    [6] = HC_ATTR_TYPE, [7] = HC_ATTR_SHAPE, [8] = HC_ATTR_TENSOR, [9] = HC_ATTR_FUNC};
 
-static hc_status list_put_scalar(reader *r, hc_attr_list *l, size_t *k, uint32_t num,
-                                 uint64_t v) {
+static hc_status list_put_scalar(reader *r, hc_attr_list *l, size_t *k, uint32_t num, uint64_t v) {
     (void)r;
     switch (num) {
-    case 3: l->u.i[(*k)++] = (int64_t)v; break;
+    case 3:
+        l->u.i[(*k)++] = (int64_t)v;
+        break;
     case 4: {
         uint32_t w = (uint32_t)v;
         memcpy(&l->u.f[(*k)++], &w, 4);
         break;
     }
-    case 5: l->u.b[(*k)++] = v != 0; break;
-    case 6: l->u.type[(*k)++] = (hc_dtype)(v > 1000 ? 0 : v); break;
-    default: break;
+    case 5:
+        l->u.b[(*k)++] = v != 0;
+        break;
+    case 6:
+        l->u.type[(*k)++] = (hc_dtype)(v > 1000 ? 0 : v);
+        break;
+    default:
+        break;
     }
     return HC_OK;
 }
@@ -238,10 +248,14 @@ static hc_status read_list(reader *r, hc_span s, hc_attr_list **out) {
     l->kind = count ? LIST_KIND[num] : HC_ATTR_NONE;
     l->n = count;
     if (!count) return HC_OK;
-    static const size_t ELEM[10] = {[2] = sizeof(hc_span), [3] = sizeof(int64_t),
-                                    [4] = sizeof(float), [5] = sizeof(bool),
-                                    [6] = sizeof(hc_dtype), [7] = sizeof(hc_shape),
-                                    [8] = sizeof(hc_tensor_proto *), [9] = sizeof(hc_span)};
+    static const size_t ELEM[10] = {[2] = sizeof(hc_span),
+                                    [3] = sizeof(int64_t),
+                                    [4] = sizeof(float),
+                                    [5] = sizeof(bool),
+                                    [6] = sizeof(hc_dtype),
+                                    [7] = sizeof(hc_shape),
+                                    [8] = sizeof(hc_tensor_proto *),
+                                    [9] = sizeof(hc_span)};
     void *arr = hc_arena_array(&r->g->arena, count, ELEM[num]);
     if (!arr) return HC_NOMEM;
     l->u.s = arr; /* all union members alias the same array */
@@ -287,7 +301,10 @@ static hc_status read_attr_value(reader *r, hc_span s, hc_attr *a) {
             a->kind = f.num == 2 ? HC_ATTR_S : HC_ATTR_PLACEHOLDER;
             a->u.s = f.s;
             break;
-        case 3: a->kind = HC_ATTR_I; a->u.i = (int64_t)f.v; break;
+        case 3:
+            a->kind = HC_ATTR_I;
+            a->u.i = (int64_t)f.v;
+            break;
         case 4: {
             if ((st = expect_wt(r, &f, HC_WT_I32, "float attribute"))) return st;
             uint32_t w = (uint32_t)f.v;
@@ -295,8 +312,14 @@ static hc_status read_attr_value(reader *r, hc_span s, hc_attr *a) {
             memcpy(&a->u.f, &w, 4);
             break;
         }
-        case 5: a->kind = HC_ATTR_B; a->u.b = f.v != 0; break;
-        case 6: a->kind = HC_ATTR_TYPE; a->u.type = (hc_dtype)(f.v > 1000 ? 0 : f.v); break;
+        case 5:
+            a->kind = HC_ATTR_B;
+            a->u.b = f.v != 0;
+            break;
+        case 6:
+            a->kind = HC_ATTR_TYPE;
+            a->u.type = (hc_dtype)(f.v > 1000 ? 0 : f.v);
+            break;
         case 7:
             if ((st = expect_wt(r, &f, HC_WT_LEN, "shape attribute"))) return st;
             a->kind = HC_ATTR_SHAPE;
@@ -316,7 +339,8 @@ static hc_status read_attr_value(reader *r, hc_span s, hc_attr *a) {
                 if (ff.num == 1 && ff.wt == HC_WT_LEN) a->u.func = ff.s;
             break;
         }
-        default: break;
+        default:
+            break;
         }
         if (st) return st;
     }
@@ -357,9 +381,12 @@ static hc_status count_node_fields(reader *r, hc_span s, uint32_t *ins, uint32_t
     hc_status st;
     *ins = *attrs = *opaque = 0;
     while ((st = next(r, &pb, &f, &got)) == HC_OK && got) {
-        if (f.num == 3) ++*ins;
-        else if (f.num == 5) ++*attrs;
-        else if (f.num > 4) ++*opaque;
+        if (f.num == 3)
+            ++*ins;
+        else if (f.num == 5)
+            ++*attrs;
+        else if (f.num > 4)
+            ++*opaque;
     }
     if (st) return st;
     if (*ins > HC_MAX_INPUTS || *attrs > MAX_ATTRS)
@@ -377,10 +404,14 @@ static hc_status node_fields(reader *r, hc_node *n, hc_span s) {
     while ((st = next(r, &pb, &f, &got)) == HC_OK && got) {
         if (f.num >= 1 && f.num <= 4) {
             if ((st = expect_wt(r, &f, HC_WT_LEN, "node field"))) return st;
-            if (f.num == 1) n->name = f.s;
-            else if (f.num == 2) n->op = f.s;
-            else if (f.num == 3) n->in_names[ki++] = f.s;
-            else n->device = f.s;
+            if (f.num == 1)
+                n->name = f.s;
+            else if (f.num == 2)
+                n->op = f.s;
+            else if (f.num == 3)
+                n->in_names[ki++] = f.s;
+            else
+                n->device = f.s;
         } else if (f.num == 5) {
             if ((st = expect_wt(r, &f, HC_WT_LEN, "node attribute"))) return st;
             if ((st = read_attr_entry(r, f.s, &n->attrs[ka++]))) return st;
@@ -454,7 +485,8 @@ hc_status hc_graphdef_read(hc_graph *g, hc_span bytes) {
             g->top_fields[g->n_top_fields++] = f.raw;
         }
         done += f.raw.n;
-        if ((g->n_nodes & 1023) == 0) hc_progress(g->ctx, "reading", (double)done / (double)(bytes.n + 1));
+        if ((g->n_nodes & 1023) == 0)
+            hc_progress(g->ctx, "reading", (double)done / (double)(bytes.n + 1));
     }
     if (st) return st;
     return hc_graph_link(g);

@@ -13,9 +13,9 @@ const uint8_t hc_schema_kind_wt[HC_SK_COUNT] = {
     [HC_SK_FLOAT] = HC_WT_I32,     [HC_SK_DOUBLE] = HC_WT_I64,   [HC_SK_FIXED64] = HC_WT_I64,
     [HC_SK_STRING] = HC_WT_LEN,    [HC_SK_BYTES] = HC_WT_LEN,    [HC_SK_MESSAGE] = HC_WT_LEN};
 
-const char *const hc_schema_kind_name[HC_SK_COUNT] = {
-    "int32", "int64", "uint32", "uint64", "bool",  "enum",
-    "float", "double", "fixed64", "string", "bytes", "message"};
+const char *const hc_schema_kind_name[HC_SK_COUNT] = {"int32",   "int64",  "uint32", "uint64",
+                                                      "bool",    "enum",   "float",  "double",
+                                                      "fixed64", "string", "bytes",  "message"};
 
 /* One field per line, like the .proto files. */
 /* clang-format off */
