@@ -134,3 +134,45 @@ void hc_f16_to_f32_array(const hc_cpu *cpu, const void *src, float *dst, size_t 
     else
         hc_f16_to_f32_scalar(src, dst, n);
 }
+
+double hc_load_double(hc_dtype dt, const void *src, size_t i) {
+    const uint8_t *p = src;
+    switch (dt) {
+    case HC_DT_FLOAT:
+        return hc_ld_f32(p + 4 * i);
+    case HC_DT_HALF:
+        return hc_f16_to_f32(hc_ld_u16(p + 2 * i));
+    case HC_DT_BFLOAT16: {
+        uint32_t u = (uint32_t)hc_ld_u16(p + 2 * i) << 16;
+        float f;
+        memcpy(&f, &u, 4);
+        return f;
+    }
+    case HC_DT_DOUBLE: {
+        double d;
+        memcpy(&d, p + 8 * i, 8);
+        return d;
+    }
+    case HC_DT_INT32:
+        return hc_ld_i32(p + 4 * i);
+    case HC_DT_INT64:
+        return (double)hc_ld_i64(p + 8 * i);
+    case HC_DT_INT16:
+        return (int16_t)hc_ld_u16(p + 2 * i);
+    case HC_DT_UINT16:
+        return hc_ld_u16(p + 2 * i);
+    case HC_DT_INT8:
+    case HC_DT_QINT8:
+        return (int8_t)p[i];
+    case HC_DT_UINT8:
+    case HC_DT_QUINT8:
+    case HC_DT_BOOL:
+        return p[i];
+    case HC_DT_UINT32:
+        return (uint32_t)hc_ld_i32(p + 4 * i);
+    case HC_DT_UINT64:
+        return (double)(uint64_t)hc_ld_i64(p + 8 * i);
+    default:
+        return NAN;
+    }
+}

@@ -27,6 +27,10 @@ void hc_f16_to_f32_array(const hc_cpu *cpu, const void *src, float *dst, size_t 
 /* Count what converting would do, without converting. */
 void hc_f16_stats_of(const void *src, size_t n, hc_f16_stats *stats);
 
+/* Element i of an array of numeric dtype dt as double (NaN for non-numeric dtypes). The one
+ * place that knows how every dtype is stored; src may be unaligned. */
+double hc_load_double(hc_dtype dt, const void *src, size_t i);
+
 /* Scalar references, exposed for the tests that compare the vector paths with them. */
 void hc_f32_to_f16_scalar(const void *src, uint16_t *dst, size_t n);
 void hc_f16_to_f32_scalar(const void *src, float *dst, size_t n);

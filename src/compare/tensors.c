@@ -14,33 +14,7 @@ size_t hc_tensor_elems(const hc_tensor *t) {
 }
 
 double hc_tensor_at(const hc_tensor *t, size_t i) {
-    const uint8_t *p = t->data;
-    switch (t->dtype) {
-    case HC_DT_FLOAT:
-        return hc_ld_f32(p + 4 * i);
-    case HC_DT_HALF:
-        return hc_f16_to_f32(hc_ld_u16(p + 2 * i));
-    case HC_DT_DOUBLE: {
-        double d;
-        memcpy(&d, p + 8 * i, 8);
-        return d;
-    }
-    case HC_DT_INT32:
-        return hc_ld_i32(p + 4 * i);
-    case HC_DT_INT64:
-        return (double)hc_ld_i64(p + 8 * i);
-    case HC_DT_UINT8:
-    case HC_DT_BOOL:
-        return p[i];
-    case HC_DT_INT8:
-        return (int8_t)p[i];
-    case HC_DT_INT16:
-        return (int16_t)hc_ld_u16(p + 2 * i);
-    case HC_DT_UINT16:
-        return hc_ld_u16(p + 2 * i);
-    default:
-        return NAN;
-    }
+    return hc_load_double(t->dtype, t->data, i);
 }
 
 static bool same_shape(const hc_tensor *a, const hc_tensor *b) {

@@ -273,28 +273,6 @@ bool hc_k_int_at(const hc_val *v, int64_t i, int64_t *out) {
 }
 
 float hc_k_f32_at(const hc_val *v, int64_t i) {
-    const uint8_t *p = v->data;
-    switch (v->dtype) {
-    case HC_DT_FLOAT:
-        return hc_ld_f32(p + 4 * i);
-    case HC_DT_HALF:
-        return hc_f16_to_f32(hc_ld_u16(p + 2 * i));
-    case HC_DT_DOUBLE: {
-        double d;
-        memcpy(&d, p + 8 * i, 8);
-        return (float)d;
-    }
-    case HC_DT_INT32:
-        return (float)hc_ld_i32(p + 4 * i);
-    case HC_DT_INT64:
-        return (float)hc_ld_i64(p + 8 * i);
-    case HC_DT_UINT8:
-        return (float)p[i];
-    case HC_DT_INT8:
-        return (float)(int8_t)p[i];
-    case HC_DT_BOOL:
-        return p[i] ? 1.0f : 0.0f;
-    default:
-        return 0.0f;
-    }
+    double d = hc_load_double(v->dtype, v->data, (size_t)i);
+    return d == d ? (float)d : 0.0f; /* non-numeric dtypes read as 0 */
 }

@@ -134,35 +134,6 @@ hc_status hc_tensor_values(hc_ctx *ctx, hc_arena *arena, const hc_tensor_proto *
     return HC_OK;
 }
 
-static double load_as_double(const uint8_t *p, hc_dtype dt) {
-    switch (dt) {
-    case HC_DT_FLOAT:
-        return hc_ld_f32(p);
-    case HC_DT_HALF:
-        return hc_f16_to_f32(hc_ld_u16(p));
-    case HC_DT_DOUBLE: {
-        double d;
-        memcpy(&d, p, 8);
-        return d;
-    }
-    case HC_DT_INT32:
-        return hc_ld_i32(p);
-    case HC_DT_INT64:
-        return (double)hc_ld_i64(p);
-    case HC_DT_INT16:
-        return (int16_t)hc_ld_u16(p);
-    case HC_DT_UINT16:
-        return hc_ld_u16(p);
-    case HC_DT_INT8:
-        return (int8_t)p[0];
-    case HC_DT_UINT8:
-    case HC_DT_BOOL:
-        return p[0];
-    default:
-        return 0.0;
-    }
-}
-
 static void store_double(uint8_t *p, hc_dtype dt, double v) {
     switch (dt) {
     case HC_DT_FLOAT: {
@@ -220,7 +191,7 @@ hc_status hc_tensor_values_as(hc_ctx *ctx, hc_arena *arena, const hc_tensor_prot
     if (!out) return HC_NOMEM;
     const uint8_t *in = *data;
     for (size_t i = 0; i < *count; i++)
-        store_double(out + i * to_sz, to, load_as_double(in + i * from_sz, t->dtype));
+        store_double(out + i * to_sz, to, hc_load_double(t->dtype, in, i));
     *data = out;
     return HC_OK;
 }

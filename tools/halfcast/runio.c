@@ -2,6 +2,8 @@
 #include "cli.h"
 #include "runio.h"
 
+#include "compare/compare.h"
+
 #include "base/fp16.h"
 #include "base/io.h"
 
@@ -239,44 +241,11 @@ void hc_run_state_fini(hc_ctx *ctx, hc_run_state *r) {
     memset(r, 0, sizeof *r);
 }
 
-size_t hc_run_elems(const hc_tensor *t) {
-    size_t n = 1;
-    for (int i = 0; i < t->rank; i++)
-        n *= (size_t)t->dims[i];
-    return n;
-}
-
-double hc_run_at(const hc_tensor *t, size_t i) {
-    const uint8_t *p = t->data;
-    switch (t->dtype) {
-    case HC_DT_FLOAT:
-        return hc_ld_f32(p + 4 * i);
-    case HC_DT_HALF:
-        return hc_f16_to_f32(hc_ld_u16(p + 2 * i));
-    case HC_DT_DOUBLE: {
-        double d;
-        memcpy(&d, p + 8 * i, 8);
-        return d;
-    }
-    case HC_DT_INT32:
-        return hc_ld_i32(p + 4 * i);
-    case HC_DT_INT64:
-        return (double)hc_ld_i64(p + 8 * i);
-    case HC_DT_UINT8:
-    case HC_DT_BOOL:
-        return p[i];
-    case HC_DT_INT8:
-        return (int8_t)p[i];
-    default:
-        return NAN;
-    }
-}
-
 hc_run_stats hc_run_tensor_stats(const hc_tensor *t) {
     hc_run_stats st = {INFINITY, -INFINITY, 0, 0};
-    size_t n = hc_run_elems(t), finite = 0;
+    size_t n = hc_tensor_elems(t), finite = 0;
     for (size_t i = 0; i < n; i++) {
-        double v = hc_run_at(t, i);
+        double v = hc_tensor_at(t, i);
         if (!isfinite(v)) {
             st.nonfinite++;
             continue;

@@ -52,7 +52,4 @@ hc_status hc_run_write_outputs(hc_ctx *ctx, const hc_session *s, const char *dir
 void hc_run_state_fini(hc_ctx *ctx, hc_run_state *r);
 hc_run_stats hc_run_tensor_stats(const hc_tensor *t);
 void hc_run_shape_str(const hc_tensor *t, char *buf, size_t n);
-/* Element i as double. */
-double hc_run_at(const hc_tensor *t, size_t i);
-size_t hc_run_elems(const hc_tensor *t);
 #endif
