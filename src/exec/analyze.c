@@ -269,5 +269,6 @@ hc_status hc_exec_analyze(hc_session *s) {
         if (out_frame(s, n) != 0)
             return fail_node(s, n, HC_UNSUPPORTED, "is inside a loop and cannot be an output");
     }
-    return HC_OK;
+    /* Fetches are known now, so folding never hides a value someone asked for. */
+    return hc_exec_fuse(s);
 }

@@ -18,7 +18,8 @@ enum hc_kind {
     HC_K_NEXT,
     HC_K_MERGE,
     HC_K_SWITCH,
-    HC_K_NOOP
+    HC_K_NOOP,
+    HC_K_FORWARD /* folded into its producer's epilogue: passes input 0 on */
 };
 
 /* An out edge: consumer node, its input index, and the producing port (-1: control). */
@@ -44,6 +45,7 @@ typedef struct hc_knode {
     int32_t feed;                /* Placeholder: index into sess->inputs, else -1 */
     int32_t fetch;               /* index into sess->outputs, else -1 */
     hc_val value;                /* Const: its value (a view into the model) */
+    hc_epilogue *epi;            /* bias/activation folded into this node, or NULL */
 } hc_knode;
 
 typedef struct hc_sframe {
@@ -134,6 +136,8 @@ struct hc_session {
 
 /* Static analysis (graph.c of the executor): needed set, frames, edges, pending counts. */
 hc_status hc_exec_analyze(hc_session *s);
+/* Fold BiasAdd (+ Relu/Relu6) into the conv/matmul before them (analyze's last step). */
+hc_status hc_exec_fuse(hc_session *s);
 /* Kernel lookup over the op families; NULL when no family has the op. */
 const hc_kernel *hc_exec_find_kernel(hc_span op);
 /* The scheduler: run the graph once with the inputs set. */

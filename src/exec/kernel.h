@@ -56,6 +56,16 @@ typedef struct hc_kernel_prep {
     void *state; /* out: kernel state for this node (NULL when none) */
 } hc_kernel_prep;
 
+/* A bias and activation the executor folded into this node (a Conv2D/Depthwise/MatMul that
+ * feeds only a BiasAdd, itself feeding only a Relu/Relu6): the kernel applies
+ * y = act(y + bias[channel]) to its output, which is then what the BiasAdd/Relu produce. */
+enum { HC_ACT_NONE = 0, HC_ACT_RELU = 1, HC_ACT_RELU6 = 2 };
+typedef struct hc_epilogue {
+    const float *bias; /* one per output channel (fp32, converted at load) */
+    int64_t channels;
+    int act;
+} hc_epilogue;
+
 typedef struct hc_kernel_ctx {
     hc_session *s;
     hc_ctx *ctx;
@@ -67,16 +77,25 @@ typedef struct hc_kernel_ctx {
     hc_val *out;    /* zeroed on entry; the kernel sets every output */
     hc_pool *pool;  /* may be NULL: run serially */
     const hc_cpu *cpu;
+    const hc_epilogue *epi; /* NULL unless the kernel has HC_KF_EPILOGUE and one was folded */
 } hc_kernel_ctx;
+
+enum { HC_KF_EPILOGUE = 1u << 0 /* the kernel applies hc_kernel_ctx.epi (NHWC output) */ };
 
 typedef struct hc_kernel {
     const char *op;
     hc_status (*prepare)(hc_kernel_prep *p); /* optional: parse attributes once, check dtypes */
     hc_status (*run)(hc_kernel_ctx *k);
+    uint32_t flags;
 } hc_kernel;
 
 /* Allocate output `out` (64-byte aligned, uninitialised) with this dtype and shape. */
 hc_status hc_k_alloc(hc_kernel_ctx *k, uint32_t out, hc_dtype dt, int rank, const int64_t *dims);
+/* Like hc_k_alloc, but when `cand` (one of the kernel's inputs) is held by nobody else and has
+ * the same byte size, its buffer becomes the output: the kernel then writes in place. Only for
+ * kernels that read element i before writing element i at the same position. */
+hc_status hc_k_alloc_reuse(hc_kernel_ctx *k, uint32_t out, const hc_val *cand, hc_dtype dt,
+                           int rank, const int64_t *dims);
 /* Output `out` is input `in` (shared, no copy). */
 void hc_k_forward(hc_kernel_ctx *k, uint32_t out, uint32_t in);
 /* Output `out` is input `in` with another shape of the same element count (no copy). */

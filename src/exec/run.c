@@ -293,6 +293,7 @@ static hc_status execute(hc_session *s, hc_task t, hc_iter *it, hc_val *in, hc_v
     case HC_K_ENTER:
     case HC_K_EXIT:
     case HC_K_NEXT:
+    case HC_K_FORWARD:
         out[0] = in[0];
         memset(&in[0], 0, sizeof in[0]);
         return HC_OK;
@@ -331,7 +332,8 @@ static hc_status execute(hc_session *s, hc_task t, hc_iter *it, hc_val *in, hc_v
                         (uint32_t)k->n_out,
                         out,
                         hc_ctx_pool(s->ctx),
-                        &s->ctx->cpu};
+                        &s->ctx->cpu,
+                        k->epi};
     return k->k->run(&kc);
 }
 

@@ -153,6 +153,26 @@ hc_status hc_k_alloc(hc_kernel_ctx *k, uint32_t out, hc_dtype dt, int rank, cons
     return HC_OK;
 }
 
+hc_status hc_k_alloc_reuse(hc_kernel_ctx *k, uint32_t out, const hc_val *cand, hc_dtype dt, int rank,
+                           const int64_t *dims) {
+    size_t esz = hc_dtype_size(dt), n = esz;
+    bool fits = cand && cand->buf && cand->buf->refs == 1 && cand->data == cand->buf->data &&
+                !cand->obj && esz && esz == hc_dtype_size(cand->dtype) && rank >= 0 &&
+                rank <= HC_MAX_RANK;
+    for (int i = 0; fits && i < rank; i++)
+        fits = dims[i] >= 0 && hc_mul_size(n, (size_t)dims[i], &n);
+    if (!fits || !n || n != hc_val_bytes(cand)) return hc_k_alloc(k, out, dt, rank, dims);
+    hc_val *v = &k->out[out];
+    hc_val_release(k->s, v);
+    *v = *cand;
+    v->buf->refs++;
+    v->dtype = dt;
+    v->rank = rank;
+    for (int i = 0; i < rank; i++)
+        v->dims[i] = dims[i];
+    return HC_OK;
+}
+
 void hc_k_forward(hc_kernel_ctx *k, uint32_t out, uint32_t in) {
     hc_val_release(k->s, &k->out[out]);
     k->out[out] = k->in[in];

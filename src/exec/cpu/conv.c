@@ -232,6 +232,10 @@ static hc_status conv_nhwc(hc_kernel_ctx *k, const void *x, const hc_win *win, c
     const hc_win_attr *a = k->state;
     size_t cog = (size_t)(cout / groups);
     size_t esz = hc_dtype_size(a->dt);
+    const float *bias;
+    int act;
+    hc_status st0 = hc_epi_check(k, cout, &bias, &act);
+    if (st0) return st0;
     for (int64_t g = 0; g < groups; g++) {
         hc_gemm_op op = {x,
                          a->dt,
@@ -244,7 +248,9 @@ static hc_status conv_nhwc(hc_kernel_ctx *k, const void *x, const hc_win *win, c
                          cog,
                          (uint8_t *)y + (size_t)g * cog * esz,
                          a->dt,
-                         (size_t)cout};
+                         (size_t)cout,
+                         bias ? bias + (size_t)g * cog : NULL,
+                         act};
         hc_status st = hc_gemm_run(k, &op);
         if (st) return st;
     }
@@ -294,12 +300,12 @@ const hc_kernel hc_kernels_conv[] = {
     {"BatchMatMul", hc_batch_matmul_prepare, hc_batch_matmul_run},
     {"BatchMatMulV2", hc_batch_matmul_prepare, hc_batch_matmul_run},
     {"BatchMatMulV3", hc_batch_matmul_prepare, hc_batch_matmul_run},
-    {"Conv2D", hc_conv2d_prepare, hc_conv2d_run},
-    {"DepthwiseConv2dNative", hc_depthwise_prepare, hc_depthwise_run},
+    {"Conv2D", hc_conv2d_prepare, hc_conv2d_run, HC_KF_EPILOGUE},
+    {"DepthwiseConv2dNative", hc_depthwise_prepare, hc_depthwise_run, HC_KF_EPILOGUE},
     {"FusedBatchNorm", hc_batchnorm_prepare, hc_batchnorm_run},
     {"FusedBatchNormV2", hc_batchnorm_prepare, hc_batchnorm_run},
     {"FusedBatchNormV3", hc_batchnorm_prepare, hc_batchnorm_run},
-    {"MatMul", hc_matmul_prepare, hc_matmul_run},
+    {"MatMul", hc_matmul_prepare, hc_matmul_run, HC_KF_EPILOGUE},
     {"MaxPool", hc_pool_prepare, hc_pool_run_op},
     {"MaxPoolV2", hc_pool_v2_prepare, hc_pool_run_op},
 };

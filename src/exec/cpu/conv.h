@@ -107,9 +107,30 @@ typedef struct hc_gemm_op {
     void *c;
     hc_dtype cdt;
     size_t ldc;
+    const float *bias; /* folded epilogue: c = act(c + bias[j]) (NULL: none) */
+    int act;
 } hc_gemm_op;
 
 hc_status hc_gemm_run(hc_kernel_ctx *k, const hc_gemm_op *op);
+
+/* ---- epilogue: y[r][j] = act(y[r][j] + bias[j]) on an output tile ----------------------- */
+
+typedef struct hc_epi_args {
+    void *y;
+    size_t ldy, rows, n; /* rows of n values, ldy values apart; fp16 when f16 */
+    const float *bias;
+    int act;
+    bool f16;
+} hc_epi_args;
+
+typedef void (*hc_epi_fn)(const hc_epi_args *a);
+void hc_epi_scalar(const hc_epi_args *a);
+void hc_epi_avx2(const hc_epi_args *a);
+void hc_epi_avx512(const hc_epi_args *a);
+hc_epi_fn hc_epi_for(const hc_cpu *cpu);
+/* The fused epilogue of k checked against the output's channel count (fails like the
+ * BiasAdd it replaces would). *bias is NULL when there is none. */
+hc_status hc_epi_check(hc_kernel_ctx *k, int64_t channels, const float **bias, int *act);
 
 /* ---- depthwise row kernel --------------------------------------------------------------- */
 

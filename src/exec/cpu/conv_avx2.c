@@ -172,3 +172,26 @@ void hc_dw_row_avx2(const hc_dw_args *a) {
         }
     }
 }
+
+/* Epilogue of a tile: act(y + bias), 8 channels at a time; tails loaded through a copy. */
+void hc_epi_avx2(const hc_epi_args *a) {
+    const __m256 zero = _mm256_setzero_ps(), six = _mm256_set1_ps(6.0f);
+    for (size_t r = 0; r < a->rows; r++) {
+        for (size_t j = 0; j < a->n; j += 8) {
+            size_t n = a->n - j < 8 ? a->n - j : 8, i = r * a->ldy + j;
+            __m256i m = tail_mask(n);
+            __m256 v;
+            if (a->f16) {
+                uint16_t tmp[8] = {0};
+                memcpy(tmp, (const uint16_t *)a->y + i, n * 2);
+                v = _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(const void *)tmp));
+            } else {
+                v = load8((const float *)a->y + i, n, m);
+            }
+            v = _mm256_add_ps(v, load8(a->bias + j, n, m));
+            if (a->act) v = _mm256_max_ps(v, zero);
+            if (a->act == HC_ACT_RELU6) v = _mm256_min_ps(v, six);
+            store8(a->y, i, v, n, m, a->f16);
+        }
+    }
+}

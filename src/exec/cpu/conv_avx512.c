@@ -272,3 +272,21 @@ void hc_dw_row_avx512(const hc_dw_args *a) {
     for (size_t x = hi; x < a->ow; x++)
         dw_edge(a, x);
 }
+
+/* Epilogue of a tile: act(y + bias), 16 channels at a time with a masked tail. */
+void hc_epi_avx512(const hc_epi_args *a) {
+    const __m512 zero = _mm512_setzero_ps(), six = _mm512_set1_ps(6.0f);
+    for (size_t r = 0; r < a->rows; r++) {
+        for (size_t j = 0; j < a->n; j += 16) {
+            __mmask16 m = tail_mask(a->n - j);
+            size_t i = r * a->ldy + j;
+            __m512 v =
+                a->f16 ? _mm512_cvtph_ps(_mm256_maskz_loadu_epi16(m, (const uint16_t *)a->y + i))
+                       : _mm512_maskz_loadu_ps(m, (const float *)a->y + i);
+            v = _mm512_add_ps(v, _mm512_maskz_loadu_ps(m, a->bias + j));
+            if (a->act) v = _mm512_max_ps(v, zero);
+            if (a->act == HC_ACT_RELU6) v = _mm512_min_ps(v, six);
+            store16(a->y, i, v, m, a->f16);
+        }
+    }
+}

@@ -62,6 +62,7 @@ typedef struct gemm_plan {
     const hc_gemm_op *op;
     const hc_gemm_isa *isa;
     const hc_cpu *cpu;
+    hc_epi_fn epi;
     size_t mr, m, nblk, chunk, ncb, cbw;
     size_t ktot;     /* kh * kw * k */
     size_t ntap, kp; /* pointer mode: taps and floats per tap pointer */
@@ -200,6 +201,38 @@ static void block_pack(const gemm_plan *p, size_t blk, float *buf, const float *
     }
 }
 
+void hc_epi_scalar(const hc_epi_args *a) {
+    for (size_t r = 0; r < a->rows; r++)
+        for (size_t j = 0; j < a->n; j++) {
+            size_t i = r * a->ldy + j;
+            float v =
+                a->f16 ? hc_f16_to_f32(((const uint16_t *)a->y)[i]) : ((const float *)a->y)[i];
+            v += a->bias[j];
+            if (a->act && v < 0.0f) v = 0.0f;
+            if (a->act == HC_ACT_RELU6 && v > 6.0f) v = 6.0f;
+            if (a->f16)
+                ((uint16_t *)a->y)[i] = hc_f32_to_f16(v);
+            else
+                ((float *)a->y)[i] = v;
+        }
+}
+
+hc_epi_fn hc_epi_for(const hc_cpu *cpu) {
+    return cpu->avx512 ? hc_epi_avx512 : cpu->avx2 ? hc_epi_avx2 : hc_epi_scalar;
+}
+
+hc_status hc_epi_check(hc_kernel_ctx *k, int64_t channels, const float **bias, int *act) {
+    *bias = NULL;
+    *act = HC_ACT_NONE;
+    if (!k->epi) return HC_OK;
+    if (k->epi->channels != channels)
+        return hc_k_fail(k, HC_INVALID, "bias has %lld values, the channel dimension is %lld",
+                         (long long)k->epi->channels, (long long)channels);
+    *bias = k->epi->bias;
+    *act = k->epi->act;
+    return HC_OK;
+}
+
 /* Blocks [b0, b1) x column blocks [c0, c1), a chunk of blocks at a time. */
 static void run_blocks(const gemm_plan *p, size_t b0, size_t b1, size_t c0, size_t c1,
                        const float **tab, float *pack) {
@@ -226,6 +259,10 @@ static void run_blocks(const gemm_plan *p, size_t b0, size_t b1, size_t c0, size
                 g.mr = HC_MIN(p->mr, p->m - b * p->mr);
                 g.c = (uint8_t *)op->c + (b * p->mr * op->ldc + col) * esz;
                 p->isa->ukr(&g);
+                if (op->bias) {
+                    hc_epi_args e = {g.c, op->ldc, g.mr, g.nr, op->bias + col, op->act, g.f16};
+                    p->epi(&e);
+                }
             }
         }
     }
@@ -290,6 +327,7 @@ static hc_status plan_gemm(hc_kernel_ctx *k, const hc_gemm_op *op, gemm_plan *p,
     p->op = op;
     p->cpu = k->cpu;
     p->isa = hc_gemm_isa_for(k->cpu);
+    p->epi = hc_epi_for(k->cpu);
     p->mr = (size_t)p->isa->mr;
     if (!hc_mul_size((size_t)(w->kh * w->kw), op->k, &p->ktot) || p->ktot > ((size_t)1 << 30))
         return hc_k_fail(k, HC_LIMIT, "%lld taps x %zu channels is too large",

@@ -45,6 +45,9 @@ typedef struct dw_plan {
     uint8_t *scratch;
     size_t per_thread;
     hc_dw_fn row;
+    hc_epi_fn epi;
+    const float *bias; /* folded BiasAdd (NULL: none) and activation */
+    int act;
 } dw_plan;
 
 /* Fill a ring slot with input row (b, iy) in fp32, each channel repeated mult times. */
@@ -111,6 +114,10 @@ static void dw_worker(void *arg, int ith, int nth) {
         a.w = p->w + (size_t)k0 * (size_t)w->kw * p->cout;
         a.out = (uint8_t *)p->y + r * (size_t)w->ow * p->cout * esz;
         p->row(&a);
+        if (p->bias) {
+            hc_epi_args e = {a.out, p->cout, (size_t)w->ow, p->cout, p->bias, p->act, a.f16};
+            p->epi(&e);
+        }
     }
 }
 
@@ -182,6 +189,8 @@ hc_status hc_depthwise_run(hc_kernel_ctx *k) {
     if (!out_elems) return HC_OK;
     p.mult = (size_t)f->dims[3];
     p.cout = (size_t)cout;
+    p.epi = hc_epi_for(k->cpu);
+    if ((st = hc_epi_check(k, cout, &p.bias, &p.act))) return st;
     float *wcopy = NULL, *xt = NULL, *yt = NULL;
     p.w = f->data;
     if (a->dt == HC_DT_HALF && !(p.w = wcopy = hc_conv_f32_copy(k, f, (size_t)hc_val_elems(f))))

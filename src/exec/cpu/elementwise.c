@@ -503,7 +503,12 @@ static hc_status bin_exec(hc_kernel_ctx *k, const binop *op, const hc_val *a, co
     hc_status st = hc_ew_broadcast_shape(k, 2, v, &rank, dims);
     if (st) return st;
     hc_dtype out_dt = op->to_bool ? HC_DT_BOOL : a->dtype;
-    st = hc_k_alloc(k, 0, out_dt, rank, dims);
+    /* Write in place into an input nobody else holds, when it has the output's shape: the
+     * chunks below read each position before writing it. */
+    bool a_full = hc_val_elems(a) == hc_val_elems(b) || hc_val_elems(a) > hc_val_elems(b);
+    const hc_val *cand = a_full ? a : b;
+    st = cand == a || cand == b ? hc_k_alloc_reuse(k, 0, cand, out_dt, rank, dims)
+                                : hc_k_alloc(k, 0, out_dt, rank, dims);
     if (st) return st;
     bin_job j;
     memset(&j, 0, sizeof j);

@@ -217,7 +217,7 @@ static hc_status un_run(hc_kernel_ctx *k, const unop *op) {
     if (!un_dtype_ok(op, x->dtype))
         return hc_k_fail(k, HC_UNSUPPORTED, "no kernel for dtype %s", hc_dtype_name(x->dtype));
     hc_dtype out_dt = op->to_bool ? HC_DT_BOOL : x->dtype;
-    hc_status st = hc_k_alloc(k, 0, out_dt, x->rank, x->dims);
+    hc_status st = hc_k_alloc_reuse(k, 0, x, out_dt, x->rank, x->dims);
     if (st) return st;
     hc_ew_ct ct = hc_ew_ct_of(x->dtype);
     un_job j = {k->cpu,

@@ -79,7 +79,8 @@ static hc_status mm_one(hc_kernel_ctx *k, const void *av, const void *bv, void *
         b = tb;
     }
     hc_win w = {1, 1, (int64_t)m, (int64_t)kk, 1, 1, 1, 1, 1, 1, 1, (int64_t)m, 0, 0};
-    hc_gemm_op op = {a, adt, w, kk, 0, kk, b, n, n, c, at->dt, n};
+    hc_gemm_op op = {a, adt, w, kk, 0, kk, b, n, n, c, at->dt, n, NULL, HC_ACT_NONE};
+    if (!st) st = hc_epi_check(k, (int64_t)n, &op.bias, &op.act);
     if (!st) st = hc_gemm_run(k, &op);
     hc_k_scratch_free(k, tb);
     hc_k_scratch_free(k, ta);
