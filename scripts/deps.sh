@@ -5,9 +5,13 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-PKGS=(build-essential cmake pkg-config clang libclang-rt-14-dev
+PKGS=(build-essential cmake pkg-config clang clang-format clang-tidy libclang-rt-14-dev
       libcmocka-dev libjpeg62-turbo-dev libpng-dev libjansson-dev
-      python3 python3-numpy python3-opencv python3-protobuf protobuf-compiler nodejs npm)
+      python3 python3-numpy python3-opencv python3-protobuf protobuf-compiler)
+
+# Node.js may come from elsewhere (a NodeSource package bundles npm); only when there is no
+# node/npm at all do we take Debian's.
+command -v node >/dev/null && command -v npm >/dev/null || PKGS+=(nodejs npm)
 
 missing=()
 for p in "${PKGS[@]}"; do

@@ -17,6 +17,12 @@ cmake --build --preset release -j"$jobs"
 ctest --preset release -j"$jobs"
 [ "${1:-}" = "--quick" ] && exit 0
 
+step "format and lint (clang-format, clang-tidy 14)"
+files=$(git ls-files '*.c' '*.h' 2>/dev/null || find src tools tests include -name '*.[ch]')
+clang-format --dry-run --Werror $files
+run-clang-tidy-14 -p build/release -quiet -j "$jobs" 'src/|tools/' >build/release/clang-tidy.log 2>&1 ||
+    { grep -E 'error:' build/release/clang-tidy.log | sort -u | head -40; echo "clang-tidy failed"; exit 1; }
+
 step "ASan + UBSan build and tests"
 cmake --preset asan-ubsan >/dev/null
 cmake --build --preset asan-ubsan -j"$jobs"

@@ -21,7 +21,10 @@ static hc_status add_outputs(hc_session *s, const hc_session_options *o) {
         const char *name = o->outputs[i];
         const char *colon = strrchr(name, ':');
         size_t len = colon ? (size_t)(colon - name) : strlen(name);
-        f->port = colon ? atoi(colon + 1) : 0;
+        char *end = NULL;
+        long port = colon ? strtol(colon + 1, &end, 10) : 0;
+        if (colon && (end == colon + 1 || *end || port > 65535)) port = -1;
+        f->port = (int32_t)port;
         f->node = hc_graph_find(s->g, hc_span_of(name, len));
         f->name = hc_arena_strndup(&s->arena, name, strlen(name));
         if (f->node < 0) return hc_fail(s->ctx, HC_NOT_FOUND, name, "no such output node");

@@ -189,8 +189,8 @@ hc_status hc_model_find_io(hc_model *m) {
             bool is_input = hc_span_eq_str(n->op, "Placeholder");
             bool is_output = !used[i] && !is_input && n->n_out != 0 &&
                              !hc_span_eq_str(n->op, "Const") && !hc_span_eq_str(n->op, "NoOp");
-            if (pass && is_input) io_fill(m, &m->inputs[ni], (int32_t)i, 0);
-            if (pass && is_output) io_fill(m, &m->outputs[no], (int32_t)i, 0);
+            if (pass && is_input && m->inputs) io_fill(m, &m->inputs[ni], (int32_t)i, 0);
+            if (pass && is_output && m->outputs) io_fill(m, &m->outputs[no], (int32_t)i, 0);
             ni += is_input;
             no += is_output;
         }

@@ -27,6 +27,9 @@ hc_ctx *hc_cli_ctx(void);
 /* Finish a progress bar line if one was drawn. */
 void hc_cli_progress_done(void);
 
+/* A whole non-negative number from an option value; -1 when it is not one. */
+int hc_cli_count(const char *v);
+
 /* Long-option parsing shared by the commands. */
 typedef enum { HC_OPT_FLAG, HC_OPT_VALUE } hc_opt_kind;
 typedef struct hc_opt {

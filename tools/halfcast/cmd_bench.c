@@ -180,8 +180,10 @@ static int parse(int argc, char **argv, bargs *a) {
         if (id == 0 && a->n_models < MAX_MODELS) a->models[a->n_models++] = v;
         if (id == O_INPUT) a->pass[a->n_pass++] = "--input", a->pass[a->n_pass++] = v;
         if (id == O_PASS) a->pass[a->n_pass++] = v;
-        if (id == O_PROCS) a->procs = atoi(v);
-        if (id == O_RUNS) a->runs = atoi(v);
+        if (id == O_PROCS && (a->procs = hc_cli_count(v)) < 1)
+            return hc_cli_usage_error("bench", "--processes takes a number >= 1");
+        if (id == O_RUNS && (a->runs = hc_cli_count(v)) < 1)
+            return hc_cli_usage_error("bench", "--runs takes a number >= 1");
         if (id == O_THREADS) a->threads = v;
         if (id == O_JSON) a->json = true;
     }

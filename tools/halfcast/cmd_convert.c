@@ -277,7 +277,10 @@ int hc_cmd_convert(int argc, char **argv) {
         return rc < 0 ? 0 : rc;
     }
     hc_ctx *ctx = hc_cli_ctx();
-    if (!ctx) return 2;
+    if (!ctx) {
+        free_args(&a);
+        return HC_EXIT_USAGE;
+    }
     hc_ctx_set_sync(ctx, a.sync);
     hc_model *in = NULL, *out = NULL;
     hc_convert_options o;

@@ -236,7 +236,7 @@ int hc_cmd_inspect(int argc, char **argv) {
     bool json = false, want_plan = false, want_ops = false;
     hc_convert_options o;
     hc_convert_options_init(&o);
-    int id, rc = 0;
+    int id = 0, rc = 0;
     while (keep && (id = hc_opt_next("inspect", OPTS, argc, argv, &st, &v)) != -1) {
         if (id == -2) rc = HC_EXIT_USAGE;
         if (id == O_HELP) help();

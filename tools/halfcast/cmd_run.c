@@ -91,7 +91,8 @@ static int parse(int argc, char **argv, hc_run_args *a) {
             a->save_inputs = v;
             break;
         case O_TIME:
-            a->time = atoi(v);
+            if ((a->time = hc_cli_count(v)) < 0)
+                return hc_cli_usage_error("run", "--time takes a number");
             break;
         case O_OUTPUTS:
             a->outputs = v;
@@ -111,7 +112,8 @@ static int parse(int argc, char **argv, hc_run_args *a) {
             a->prep.bgr = true;
             break;
         case O_THREADS:
-            a->threads = atoi(v);
+            if ((a->threads = hc_cli_count(v)) < 0)
+                return hc_cli_usage_error("run", "--threads takes a number");
             break;
         case O_JSON:
             a->json = true;

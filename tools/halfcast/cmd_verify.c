@@ -133,7 +133,8 @@ static int parse_value(int id, const char *v, hc_verify_opts *o, vargs *va) {
         va->report = v;
         return 0;
     case O_THREADS:
-        va->threads = atoi(v);
+        if ((va->threads = hc_cli_count(v)) < 0)
+            return hc_cli_usage_error("verify", "--threads takes a number");
         return 0;
     default:
         break;

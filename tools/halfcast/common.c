@@ -3,7 +3,9 @@
 
 #include "base/io.h"
 
+#include <errno.h>
 #include <stdarg.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -124,4 +126,12 @@ int hc_opt_next(const char *cmd, const hc_opt *opts, int argc, char **argv, hc_o
         return -2;
     }
     return o->id;
+}
+
+int hc_cli_count(const char *v) {
+    char *end;
+    errno = 0;
+    long n = strtol(v, &end, 10);
+    if (end == v || *end || errno || n < 0 || n > 1000000000L) return -1;
+    return (int)n;
 }

@@ -450,9 +450,9 @@ static hc_status check_range(tx *t, const uint8_t *at, const hc_schema_field *fd
 /* A scalar of a known field: its wire type and value. */
 static hc_status read_scalar(tx *t, const hc_schema_field *fd, uint32_t *wt, uint64_t *v) {
     const uint8_t *at = t->p;
-    bool neg;
-    uint64_t mag;
-    size_t hex;
+    bool neg = false;
+    uint64_t mag = 0;
+    size_t hex = 0;
     hc_status st;
     *wt = hc_schema_kind_wt[fd->kind];
     if (fd->kind == HC_SK_FLOAT || fd->kind == HC_SK_DOUBLE)

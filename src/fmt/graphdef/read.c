@@ -58,7 +58,7 @@ static hc_status read_shape(reader *r, hc_span s, hc_shape *out) {
         while ((st = next(r, &dpb, &df, &got)) == HC_OK && got)
             if (df.num == 1 && df.wt == HC_WT_VARINT) size = (int64_t)df.v;
         if (st) return st;
-        out->dims[k++] = size < -1 ? -1 : size;
+        if (k < dims) out->dims[k++] = size < -1 ? -1 : size; /* dims were counted above */
     }
     if (out->rank < 0) out->dims = NULL;
     return st;
@@ -408,14 +408,14 @@ static hc_status node_fields(reader *r, hc_node *n, hc_span s) {
                 n->name = f.s;
             else if (f.num == 2)
                 n->op = f.s;
-            else if (f.num == 3)
+            else if (f.num == 3 && ki < n->n_in) /* counted by count_node_fields */
                 n->in_names[ki++] = f.s;
             else
                 n->device = f.s;
         } else if (f.num == 5) {
             if ((st = expect_wt(r, &f, HC_WT_LEN, "node attribute"))) return st;
-            if ((st = read_attr_entry(r, f.s, &n->attrs[ka++]))) return st;
-        } else {
+            if (ka < n->n_attrs && (st = read_attr_entry(r, f.s, &n->attrs[ka++]))) return st;
+        } else if (ko < n->n_opaque) {
             n->opaque[ko++] = f.raw;
         }
     }
@@ -480,7 +480,7 @@ hc_status hc_graphdef_read(hc_graph *g, hc_span bytes) {
         if (f.num == 1) {
             if ((st = expect_wt(&r, &f, HC_WT_LEN, "GraphDef node"))) return st;
             if ((st = read_node(&r, f.s))) return st;
-        } else {
+        } else if (g->n_top_fields < n_top) {
             g->top_pos[g->n_top_fields] = g->n_nodes;
             g->top_fields[g->n_top_fields++] = f.raw;
         }
