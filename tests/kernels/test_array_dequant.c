@@ -52,11 +52,13 @@ static float tf_dequant(const qtype *q, int mode, bool narrow, float x, float mn
         float t = (x + half_range) * scale_factor;
         return t + mn;
     }
-    if (mode == 1) { /* range_min + ((x - lowest) * range_scale), range_scale a float */
+    if (mode == 1) { /* range_min_rounded + ((x - lowest) * range_scale), as TF's
+                      * QuantizedToFloatStruct: the minimum snapped to a whole number of steps */
         int64_t steps = (int64_t)1 << q->bits;
         float range_scale = (float)((double)(mx - mn) / ((double)steps - 1.0));
+        float range_min_rounded = mx == mn ? mn : roundf(mn / range_scale) * range_scale;
         float t = (x - lo) * range_scale;
-        return mn + t;
+        return range_min_rounded + t;
     }
     int min_output_value = (int)q->lo + (narrow ? 1 : 0);
     float down = mn / (float)min_output_value, up = mx / hi;

@@ -29,8 +29,9 @@ int hc_run_floats(const char *s, float *out, int n) {
             return -1;
     }
     if (*p) return -1;
-    for (int i = k; i == 1 && i < n; i++)
-        out[i] = out[0];
+    if (k == 1)
+        for (int i = 1; i < n; i++)
+            out[i] = out[0]; /* one value stands for every channel */
     return k;
 }
 

@@ -3,13 +3,16 @@
  * where MIN_FIRST takes the Eigen path (gemmlowp's meta path is ARM-only):
  *   MIN_COMBINED  ((float)q + half_range) * ((max - min) / (hi - lo)) + min,
  *                 half_range = signed ? (hi - lo + 1) / 2 : 0, all in float;
- *   MIN_FIRST     min + ((float)q - lo) * (float)((double)(max - min) / (2^bits - 1));
+ *   MIN_FIRST     min_r + ((float)q - lo) * s, s = (float)((double)(max - min) / (2^bits - 1)),
+ *                 min_r = round(min / s) * s (TF's QuantizedToFloatStruct);
  *   SCALED        (float)q * (lo == 0 ? max / hi : fmax(min / (lo + narrow), max / hi)).
  * All three are computed as ((float)q + A) * S + B, which is exact for each: adding 0 or
  * -lo is the same float operation, and B = -0.0f (SCALED) adds nothing. Multiply and add are
  * separate statements so no compiler fuses them into an FMA (TF does not).
  * `axis` >= 0 gives per-slice ranges (MIN_FIRST refused there, as in TF). */
 #include "exec/cpu/array.h"
+
+#include <math.h>
 
 typedef enum dq_mode { DQ_MIN_COMBINED, DQ_MIN_FIRST, DQ_SCALED } dq_mode;
 
@@ -92,6 +95,8 @@ static dq_affine dq_constants(const dq_state *st, hc_dtype dt, float mn, float m
         double steps = (double)((int64_t)1 << bits);
         r.a = -flo;
         r.s = (float)((double)(mx - mn) / (steps - 1.0));
+        /* QuantizedToFloatStruct: the minimum snapped to a whole number of steps (float ops) */
+        if (mx != mn) r.b = roundf(mn / r.s) * r.s;
     } else {
         float lo_out = (float)(lo + (st->narrow ? 1 : 0));
         float up = mx / fhi;
