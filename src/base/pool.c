@@ -1,22 +1,43 @@
-/* pool.c - pthread worker pool with a generation counter: workers sleep on a condition
- * variable, wake for each job, and the caller runs share 0 itself. */
+/* pool.c - worker threads for kernels. A model runs a hundred or more kernels per inference,
+ * each a few tens of microseconds, so a condition-variable wake-up per kernel (tens of
+ * microseconds in a VM) would cost as much as the work. Workers therefore spin on a job
+ * counter for a short while after each job and only then sleep on the condition variable; the
+ * caller spins on the count of unfinished shares the same way. Shares are fixed by the caller
+ * (ith of nth), so results never depend on timing. */
 #include "base/pool.h"
 
 #include <pthread.h>
+#include <sched.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <unistd.h>
+
+#if defined(__x86_64__) || defined(__i386__)
+#include <immintrin.h>
+#define CPU_RELAX() _mm_pause()
+#else
+#define CPU_RELAX() ((void)0)
+#endif
+
+/* Spin budget before sleeping: a pause takes 10 to 140 cycles depending on the core, so this
+ * is 10 to 150 microseconds, long enough to cover the gap between two kernels and short enough
+ * that a worker without a core of its own (another process busy) costs little per kernel. */
+#define SPINS 2000
 
 struct hc_pool {
     int n; /* threads in total, the caller included */
     pthread_t *threads;
     pthread_mutex_t mu;
     pthread_cond_t wake, done;
-    uint64_t generation;
-    int pending;
+    _Atomic uint64_t generation; /* bumped once per job */
+    _Atomic int pending;         /* worker shares of the current job not finished yet */
+    _Atomic int sleepers;        /* workers blocked on `wake` */
+    _Atomic bool caller_sleeps;  /* the caller is blocked on `done` */
+    _Atomic bool quit;
+    /* the job, written before `generation` is bumped (release) and read after (acquire) */
     int nth;
     hc_pool_fn fn;
     void *arg;
-    bool quit;
 };
 
 typedef struct worker_arg {
@@ -24,28 +45,45 @@ typedef struct worker_arg {
     int ith;
 } worker_arg;
 
+/* Wait until the generation moves past `seen` (or quit). */
+static uint64_t wait_job(hc_pool *p, uint64_t seen) {
+    for (int i = 0; i < SPINS; i++) {
+        uint64_t g = atomic_load_explicit(&p->generation, memory_order_acquire);
+        if (g != seen || atomic_load(&p->quit)) return g;
+        CPU_RELAX();
+        if ((i & 255) == 255) sched_yield(); /* let a thread without a core run */
+    }
+    pthread_mutex_lock(&p->mu);
+    atomic_fetch_add(&p->sleepers, 1);
+    uint64_t g;
+    while ((g = atomic_load(&p->generation)) == seen && !atomic_load(&p->quit))
+        pthread_cond_wait(&p->wake, &p->mu);
+    atomic_fetch_sub(&p->sleepers, 1);
+    pthread_mutex_unlock(&p->mu);
+    return g;
+}
+
+static void finish_share(hc_pool *p) {
+    if (atomic_fetch_sub(&p->pending, 1) != 1) return;
+    if (!atomic_load(&p->caller_sleeps)) return;
+    pthread_mutex_lock(&p->mu);
+    pthread_cond_signal(&p->done);
+    pthread_mutex_unlock(&p->mu);
+}
+
 static void *worker(void *varg) {
     worker_arg wa = *(worker_arg *)varg;
     free(varg);
     hc_pool *p = wa.p;
     uint64_t seen = 0;
-    pthread_mutex_lock(&p->mu);
     for (;;) {
-        while (!p->quit && p->generation == seen)
-            pthread_cond_wait(&p->wake, &p->mu);
-        if (p->quit) break;
-        seen = p->generation;
-        if (wa.ith < p->nth) {
-            hc_pool_fn fn = p->fn;
-            void *arg = p->arg;
-            int nth = p->nth;
-            pthread_mutex_unlock(&p->mu);
-            fn(arg, wa.ith, nth);
-            pthread_mutex_lock(&p->mu);
-            if (--p->pending == 0) pthread_cond_signal(&p->done);
-        }
+        seen = wait_job(p, seen);
+        if (atomic_load(&p->quit)) break;
+        /* Every worker reports back, idle ones included, so none can still be reading the
+         * job when the caller writes the next one. */
+        if (wa.ith < p->nth) p->fn(p->arg, wa.ith, p->nth);
+        finish_share(p);
     }
-    pthread_mutex_unlock(&p->mu);
     return NULL;
 }
 
@@ -82,7 +120,7 @@ hc_status hc_pool_new(hc_ctx *ctx, int n, hc_pool **out) {
 void hc_pool_free(hc_pool *p) {
     if (!p) return;
     pthread_mutex_lock(&p->mu);
-    p->quit = true;
+    atomic_store(&p->quit, true);
     pthread_cond_broadcast(&p->wake);
     pthread_mutex_unlock(&p->mu);
     for (int i = 1; i < p->n; i++)
@@ -98,6 +136,21 @@ int hc_pool_size(const hc_pool *p) {
     return p ? p->n : 1;
 }
 
+/* The caller's share is done; wait for the workers' shares. */
+static void wait_done(hc_pool *p) {
+    for (int i = 0; i < SPINS; i++) {
+        if (atomic_load_explicit(&p->pending, memory_order_acquire) == 0) return;
+        CPU_RELAX();
+        if ((i & 255) == 255) sched_yield();
+    }
+    pthread_mutex_lock(&p->mu);
+    atomic_store(&p->caller_sleeps, true);
+    while (atomic_load(&p->pending) > 0)
+        pthread_cond_wait(&p->done, &p->mu);
+    atomic_store(&p->caller_sleeps, false);
+    pthread_mutex_unlock(&p->mu);
+}
+
 void hc_pool_run(hc_pool *p, hc_pool_fn fn, void *arg, int want) {
     int nth = p ? p->n : 1;
     if (want > 0 && want < nth) nth = want;
@@ -105,19 +158,20 @@ void hc_pool_run(hc_pool *p, hc_pool_fn fn, void *arg, int want) {
         fn(arg, 0, 1);
         return;
     }
-    pthread_mutex_lock(&p->mu);
     p->fn = fn;
     p->arg = arg;
     p->nth = nth;
-    p->pending = nth - 1;
-    p->generation++;
-    pthread_cond_broadcast(&p->wake);
-    pthread_mutex_unlock(&p->mu);
+    atomic_store_explicit(&p->pending, p->n - 1, memory_order_relaxed);
+    /* seq_cst, paired with the sleepers count: either the worker sees the new generation
+     * before it sleeps or the caller sees it sleeping and wakes it. */
+    atomic_fetch_add(&p->generation, 1);
+    if (atomic_load(&p->sleepers) > 0) {
+        pthread_mutex_lock(&p->mu);
+        pthread_cond_broadcast(&p->wake);
+        pthread_mutex_unlock(&p->mu);
+    }
     fn(arg, 0, nth);
-    pthread_mutex_lock(&p->mu);
-    while (p->pending > 0)
-        pthread_cond_wait(&p->done, &p->mu);
-    pthread_mutex_unlock(&p->mu);
+    wait_done(p);
 }
 
 hc_pool *hc_ctx_pool(hc_ctx *ctx) {

@@ -4,8 +4,8 @@
 
 static const char *const HC_TF_MODELS[] = {
     "models/tf/handtrack-ssd320-fpnlite-tf2od/handtrack_ssd320_fpnlite_base_frozen_from_tfjs.pb",
-    "models/tf/handtrack-ssdlite-mobilenetv2-tf1od/"
-    "handtrack_ssdlite_mobilenetv2_frozen_from_tfjs.pb",
+    ("models/tf/handtrack-ssdlite-mobilenetv2-tf1od/"
+     "handtrack_ssdlite_mobilenetv2_frozen_from_tfjs.pb"),
     "models/tf/human-blazeface/blazeface_frozen_from_tfjs.pb",
     "models/tf/human-faceboxes/faceboxes_frozen_from_tfjs.pb",
     "models/tf/mtcnn-blaueck/mtcnn_1.12.pb",
