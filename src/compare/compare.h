@@ -51,6 +51,10 @@ typedef struct hc_det_diff {
     const char *why; /* the likely reason, a static string */
 } hc_det_diff;
 
+typedef struct hc_det_pair {
+    int a, b; /* indices (hc_det.index) of a matched A box and its B box */
+} hc_det_pair;
+
 typedef struct hc_det_report {
     size_t a_count; /* A boxes with score >= min_score */
     size_t b_count;
@@ -59,6 +63,8 @@ typedef struct hc_det_report {
     double min_iou, mean_iou, max_score_delta;
     hc_det_diff *diffs; /* owned: free with hc_det_report_fini */
     size_t n_diffs;
+    hc_det_pair *pairs; /* every match, owned like diffs */
+    size_t n_pairs;
 } hc_det_report;
 
 /* Match B's detections to A's. Returns HC_NOMEM only. */
@@ -81,4 +87,12 @@ bool hc_find_detection_outputs(const char *const *names, const hc_tensor *outs, 
 /* Read detections (batch 0) from the outputs. *n receives the count; the caller frees
  * *dets with free(). Returns false when shapes do not fit. */
 bool hc_read_detections(const hc_tensor *outs, const hc_det_outputs *w, hc_det **dets, size_t *n);
+
+/* Outputs besides those four that hold one row per detection (the per-class scores [1, N, C]
+ * or anchor indices [1, N] of TF2 exports): their order follows the detections, so only the
+ * rows of matched detections can be compared. Elements per row, 0 when t is not one. */
+size_t hc_det_row_size(const hc_tensor *boxes, const hc_tensor *t);
+/* Over the matched pairs: max |a_row - b_row| and max |a_row| (row: elements per row). */
+void hc_compare_det_rows(const hc_tensor *a, const hc_tensor *b, size_t row,
+                         const hc_det_pair *pairs, size_t n, double *max_abs, double *range);
 #endif

@@ -68,6 +68,14 @@ static int best_candidate(const hc_det *a, const hc_det *b, size_t nb, const uin
     return best;
 }
 
+static bool push_pair(hc_det_report *r, const hc_det *a, const hc_det *b) {
+    hc_det_pair *p = realloc(r->pairs, (r->n_pairs + 1) * sizeof *p);
+    if (!p) return false;
+    r->pairs = p;
+    p[r->n_pairs++] = (hc_det_pair){a->index, b->index};
+    return true;
+}
+
 static bool match_a(const hc_det *a, const hc_det *b, size_t nb, uint8_t *used,
                     const hc_det_options *o, hc_det_report *r, double *iou_sum) {
     float iou;
@@ -79,6 +87,7 @@ static bool match_a(const hc_det *a, const hc_det *b, size_t nb, uint8_t *used,
         if (iou < r->min_iou) r->min_iou = iou;
         double ds = fabs((double)a->score - (double)b[j].score);
         if (ds > r->max_score_delta) r->max_score_delta = ds;
+        if (!push_pair(r, a, &b[j])) return false;
         if (ds <= o->score_tol) return true;
         r->score_off++;
         return push_diff(r, HC_DET_SCORE, a, &b[j], iou, "score moved more than the tolerance");
@@ -133,5 +142,6 @@ hc_status hc_compare_detections(const hc_det *a0, size_t na, const hc_det *b, si
 
 void hc_det_report_fini(hc_det_report *r) {
     free(r->diffs);
+    free(r->pairs);
     memset(r, 0, sizeof *r);
 }

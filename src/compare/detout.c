@@ -138,3 +138,26 @@ bool hc_read_detections(const hc_tensor *outs, const hc_det_outputs *w, hc_det *
     *n = (size_t)k;
     return true;
 }
+
+size_t hc_det_row_size(const hc_tensor *boxes, const hc_tensor *t) {
+    int64_t rows = boxes_n(boxes);
+    if (rows < 2) return 0;
+    int lead = boxes->rank == 3 ? 2 : 1; /* [1, N, ...] when the boxes are batched */
+    if (t->rank < lead || t->dims[lead - 1] != rows || (lead == 2 && t->dims[0] != 1)) return 0;
+    return hc_tensor_elems(t) / (size_t)rows;
+}
+
+void hc_compare_det_rows(const hc_tensor *a, const hc_tensor *b, size_t row,
+                         const hc_det_pair *pairs, size_t n, double *max_abs, double *range) {
+    *max_abs = *range = 0;
+    size_t na = hc_tensor_elems(a), nb = hc_tensor_elems(b);
+    for (size_t k = 0; k < n; k++) {
+        size_t ia = (size_t)pairs[k].a * row, ib = (size_t)pairs[k].b * row;
+        if (ia + row > na || ib + row > nb) continue;
+        for (size_t j = 0; j < row; j++) {
+            double x = hc_tensor_at(a, ia + j), y = hc_tensor_at(b, ib + j);
+            *max_abs = HC_MAX(*max_abs, fabs(x - y));
+            *range = HC_MAX(*range, fabs(x));
+        }
+    }
+}

@@ -153,8 +153,8 @@ hc_status hc_k_alloc(hc_kernel_ctx *k, uint32_t out, hc_dtype dt, int rank, cons
     return HC_OK;
 }
 
-hc_status hc_k_alloc_reuse(hc_kernel_ctx *k, uint32_t out, const hc_val *cand, hc_dtype dt, int rank,
-                           const int64_t *dims) {
+hc_status hc_k_alloc_reuse(hc_kernel_ctx *k, uint32_t out, const hc_val *cand, hc_dtype dt,
+                           int rank, const int64_t *dims) {
     size_t esz = hc_dtype_size(dt), n = esz;
     bool fits = cand && cand->buf && cand->buf->refs == 1 && cand->data == cand->buf->data &&
                 !cand->obj && esz && esz == hc_dtype_size(cand->dtype) && rank >= 0 &&

@@ -63,6 +63,9 @@ typedef struct out_acc {
     const char *worst_image;
     size_t bad_images;
     bool shape_differs, new_nonfinite, is_detection;
+    size_t row;                    /* >0: one row per detection, compared on matches only */
+    double row_max_abs, row_range; /* worst image's matched rows */
+    double row_ratio;
     json_t *bad; /* images where it is out of tolerance */
 } out_acc;
 
@@ -158,6 +161,14 @@ static void find_detections(verifier *v, const hc_tensor *outs, const char **nam
     int idx[4] = {v->det.boxes, v->det.scores, v->det.classes, v->det.count};
     for (int k = 0; k < 4; k++)
         if (idx[k] >= 0) v->outs[idx[k]].is_detection = true;
+    for (size_t i = 0; i < v->n_outs; i++)
+        if (!v->outs[i].is_detection)
+            v->outs[i].row = hc_det_row_size(&outs[v->det.boxes], &outs[i]);
+}
+
+static void mark_bad(out_acc *a, const char *image) {
+    a->bad_images++;
+    if (json_array_size(a->bad) < 20) json_array_append_new(a->bad, json_string(image));
 }
 
 static void compare_output(verifier *v, size_t i, const hc_tensor *ta, const hc_tensor *tb,
@@ -169,11 +180,8 @@ static void compare_output(verifier *v, size_t i, const hc_tensor *ta, const hc_
     if (d.nan_b > d.nan_a || d.inf_b > d.inf_a) a->new_nonfinite = true;
     double ratio = d.range_a > 0 ? d.max_abs / d.range_a : d.max_abs;
     bool bad = !d.same_shape || d.nan_b > d.nan_a || d.inf_b > d.inf_a ||
-               (!a->is_detection && ratio > v->o->tensor_tol);
-    if (bad) {
-        a->bad_images++;
-        if (json_array_size(a->bad) < 20) json_array_append_new(a->bad, json_string(image));
-    }
+               (!a->is_detection && !a->row && ratio > v->o->tensor_tol);
+    if (bad) mark_bad(a, image);
     if (!a->worst_image || ratio > a->worst_ratio || !d.same_shape) {
         a->worst = d;
         a->worst_ratio = ratio;
@@ -195,6 +203,24 @@ static void record_diffs(verifier *v, const hc_det_report *r, const char *image)
         if (d->issue != HC_DET_EXTRA) json_object_set_new(e, "fp32", det_json(&d->a));
         if (d->b.index >= 0) json_object_set_new(e, "fp16", det_json(&d->b));
         json_array_append_new(v->diffs, e);
+    }
+}
+
+/* Outputs with one row per detection: compare the rows of matched boxes only. */
+static void compare_rows(verifier *v, const hc_tensor *oa, const hc_tensor *ob,
+                         const hc_det_report *r, const char *image) {
+    for (size_t i = 0; i < v->n_outs; i++) {
+        out_acc *a = &v->outs[i];
+        if (!a->row) continue;
+        double max_abs, range;
+        hc_compare_det_rows(&oa[i], &ob[i], a->row, r->pairs, r->n_pairs, &max_abs, &range);
+        double ratio = range > 0 ? max_abs / range : max_abs;
+        if (ratio >= a->row_ratio) {
+            a->row_ratio = ratio;
+            a->row_max_abs = max_abs;
+            a->row_range = range;
+        }
+        if (ratio > v->o->tensor_tol) mark_bad(a, image);
     }
 }
 
@@ -222,6 +248,7 @@ static hc_status compare_detections(verifier *v, const hc_tensor *oa, const hc_t
     v->iou_sum += r.mean_iou * (double)r.matched;
     if (r.max_score_delta > t->max_score_delta) t->max_score_delta = r.max_score_delta;
     record_diffs(v, &r, image);
+    compare_rows(v, oa, ob, &r, image);
     json_object_set_new(img, "detections",
                         json_pack("{s:I, s:I, s:I, s:I, s:I, s:f}", "fp32_boxes",
                                   (json_int_t)r.a_count, "matched", (json_int_t)r.matched,
@@ -283,8 +310,12 @@ static void print_outputs(const verifier *v, FILE *f) {
                             : a->bad_images    ? "OUT OF TOLERANCE"
                             : a->is_detection  ? "detections (see below)"
                                                : "ok";
-        fprintf(f, "  %-30s max|d| %-9.3g of range %-9.3g cosine %.6f  %s", a->name, d->max_abs,
-                d->range_a, d->cosine, state);
+        if (a->row && !a->shape_differs && !a->new_nonfinite)
+            fprintf(f, "  %-30s max|d| %-9.3g of range %-9.3g in the rows of matched boxes  %s",
+                    a->name, a->row_max_abs, a->row_range, a->bad_images ? state : "ok");
+        else
+            fprintf(f, "  %-30s max|d| %-9.3g of range %-9.3g cosine %.6f  %s", a->name, d->max_abs,
+                    d->range_a, d->cosine, state);
         if (a->bad_images)
             fprintf(f, " on %zu image%s, e.g. %s", a->bad_images, a->bad_images > 1 ? "s" : "",
                     json_string_value(json_array_get(a->bad, 0)));
@@ -332,6 +363,10 @@ static json_t *outputs_json(const verifier *v) {
                       a->worst.cosine, "worst_image", a->worst_image ? a->worst_image : "",
                       "shape_differs", a->shape_differs, "new_nonfinite", a->new_nonfinite,
                       "images_out_of_tolerance", (json_int_t)a->bad_images, "images", a->bad));
+        if (a->row)
+            json_object_set_new(json_object_get(o, a->name), "matched_rows",
+                                json_pack("{s:I, s:f, s:f}", "row_size", (json_int_t)a->row,
+                                          "max_abs", a->row_max_abs, "range", a->row_range));
     }
     return o;
 }

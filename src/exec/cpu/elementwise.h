@@ -98,15 +98,38 @@ void hc_ew_read_i64(const void *src, hc_dtype dt, int64_t *dst, size_t n);
 
 /* ---- kernels defined in the family's other files, listed in elementwise.c's table -------- */
 
-#define HC_EW_UNARY_OPS(X)                                                                         \
-    X(Abs)                                                                                         \
-    X(Ceil)                                                                                        \
-    X(Elu)                                                                                         \
-    X(Erf)                                                                                         \
-    X(Exp)                                                                                         \
-    X(Expm1) X(Floor) X(Inv) X(IsFinite) X(IsInf) X(IsNan) X(LeakyRelu) X(Log) X(Log1p)            \
-        X(LogicalNot) X(Neg) X(Reciprocal) X(Relu) X(Relu6) X(Round) X(Rsqrt) X(Selu) X(Sigmoid)   \
-            X(Sign) X(Softplus) X(Softsign) X(Sqrt) X(Square) X(Tanh)
+/* clang-format off */
+#define HC_EW_UNARY_OPS(X) \
+    X(Abs) \
+    X(Ceil) \
+    X(Elu) \
+    X(Erf) \
+    X(Exp) \
+    X(Expm1) \
+    X(Floor) \
+    X(Inv) \
+    X(IsFinite) \
+    X(IsInf) \
+    X(IsNan) \
+    X(LeakyRelu) \
+    X(Log) \
+    X(Log1p) \
+    X(LogicalNot) \
+    X(Neg) \
+    X(Reciprocal) \
+    X(Relu) \
+    X(Relu6) \
+    X(Round) \
+    X(Rsqrt) \
+    X(Selu) \
+    X(Sigmoid) \
+    X(Sign) \
+    X(Softplus) \
+    X(Softsign) \
+    X(Sqrt) \
+    X(Square) \
+    X(Tanh)
+/* clang-format on */
 #define HC_EW_DECL_UNARY(op)                                                                       \
     hc_status hc_ew_prep_##op(hc_kernel_prep *p);                                                  \
     hc_status hc_ew_run_##op(hc_kernel_ctx *k);
