@@ -178,7 +178,9 @@ typedef struct hc_convert_options {
     /* Graph inputs and outputs become fp16 where their class is fp16 (no boundary casts).
      * Default false: inputs and outputs keep their dtypes. */
     bool io_fp16;
-    /* Store float weights as fp16 but compute in fp32: a Cast after each weight. */
+    /* Store float weights (constants of 64 values or more) as fp16 but compute in fp32: a Cast
+     * after each. Smaller constants stay fp32: scalars such as quantization ranges move every
+     * value computed from them when rounded. */
     bool storage_only;
 } hc_convert_options;
 

@@ -2,7 +2,9 @@
  * By name first (TF OD API: detection_boxes, detection_scores, detection_classes,
  * num_detections; also boxes/scores/classes/num_boxes), then by shape and values for the
  * unnamed Identity_k outputs of TF2 exports: boxes [1, N, 4]; scores [1, N] in [0, 1] and
- * sorted; classes [1, N] whole numbers (the smallest such set); count [1] <= N. */
+ * sorted; classes [1, N] whole numbers (the smallest such set); count [1] <= N. Also dense
+ * outputs cut before NMS (TF1 OD graphs converted for tfjs): boxes [1, N, 1, 4] and scores
+ * [1, N, C] per anchor and class, read as one detection per anchor (its best class). */
 #include "compare/compare.h"
 
 #include "base/util.h"
@@ -22,6 +24,7 @@ static bool name_is(const char *name, const char *const *want) {
 
 static int64_t boxes_n(const hc_tensor *t) {
     if (t->rank == 3 && t->dims[0] == 1 && t->dims[2] == 4) return t->dims[1];
+    if (t->rank == 4 && t->dims[0] == 1 && t->dims[2] == 1 && t->dims[3] == 4) return t->dims[1];
     if (t->rank == 2 && t->dims[1] == 4) return t->dims[0];
     return -1;
 }
@@ -32,13 +35,14 @@ static int64_t vector_n(const hc_tensor *t) {
     return -1;
 }
 
-static bool looks_like_scores(const hc_tensor *t) {
+/* Probabilities, sorted best first unless dense (one row of class scores per anchor). */
+static bool looks_like_scores(const hc_tensor *t, bool dense) {
     size_t n = hc_tensor_elems(t);
     bool fractional = false;
     for (size_t i = 0; i < n; i++) {
         double v = hc_tensor_at(t, i);
         if (!(v >= 0.0 && v <= 1.0)) return false;
-        if (i && v > hc_tensor_at(t, i - 1) + 1e-6) return false;
+        if (!dense && i && v > hc_tensor_at(t, i - 1) + 1e-6) return false;
         fractional |= v != floor(v);
     }
     return fractional || n == 0;
@@ -68,17 +72,21 @@ static void by_name(const char *const *names, size_t n, hc_det_outputs *f) {
     }
 }
 
-/* For a boxes candidate with N rows, pick scores/classes/count among the other outputs. */
-static bool by_shape(const hc_tensor *outs, size_t n, int b, hc_det_outputs *f) {
+/* For a boxes candidate with N rows, pick scores/classes/count among the other outputs; dense:
+ * look for per-anchor class scores [1, N, C] instead of final sorted scores [1, N]. */
+static bool by_shape(const hc_tensor *outs, size_t n, int b, bool dense, hc_det_outputs *f) {
     int64_t rows = boxes_n(&outs[b]);
     int scores = -1, classes = -1, count = -1;
     double best_cls = INFINITY;
     for (size_t i = 0; i < n; i++) {
         const hc_tensor *t = &outs[i];
         if ((int)i == b) continue;
-        if (vector_n(t) == rows && rows > 1) {
+        if (dense) {
+            bool per_anchor = t->rank == 3 && t->dims[0] == 1 && t->dims[1] == rows;
+            if (per_anchor && rows > 1 && scores < 0 && looks_like_scores(t, true)) scores = (int)i;
+        } else if (vector_n(t) == rows && rows > 1) {
             double wm = whole_max(t);
-            if (scores < 0 && looks_like_scores(t))
+            if (scores < 0 && looks_like_scores(t, false))
                 scores = (int)i;
             else if (wm >= 0 && wm < best_cls)
                 classes = (int)i, best_cls = wm;
@@ -100,12 +108,15 @@ bool hc_find_detection_outputs(const char *const *names, const hc_tensor *outs, 
     f->boxes = f->scores = f->classes = f->count = -1;
     by_name(names, n, f);
     if (f->boxes >= 0 && f->scores >= 0) return true;
-    for (size_t b = 0; b < n; b++) {
-        if (boxes_n(&outs[b]) < 1) continue;
-        hc_det_outputs g;
-        if (by_shape(outs, n, (int)b, &g)) {
-            *f = g;
-            return true;
+    /* Final detections (after NMS) first: a TF2 export also has the raw per-anchor ones. */
+    for (int dense = 0; dense < 2; dense++) {
+        for (size_t b = 0; b < n; b++) {
+            if (boxes_n(&outs[b]) < 1) continue;
+            hc_det_outputs g;
+            if (by_shape(outs, n, (int)b, dense, &g)) {
+                *f = g;
+                return true;
+            }
         }
     }
     return false;
@@ -117,7 +128,10 @@ bool hc_read_detections(const hc_tensor *outs, const hc_det_outputs *w, hc_det *
     if (w->boxes < 0 || w->scores < 0) return false;
     const hc_tensor *b = &outs[w->boxes], *s = &outs[w->scores];
     int64_t rows = boxes_n(b);
-    if (rows < 0 || (int64_t)hc_tensor_elems(s) != rows) return false;
+    if (rows < 0) return false;
+    if (rows == 0) return hc_tensor_elems(s) == 0;  /* nothing detected */
+    size_t per = hc_tensor_elems(s) / (size_t)rows; /* classes per anchor when dense */
+    if (per < 1 || hc_tensor_elems(s) % (size_t)rows) return false;
     const hc_tensor *c = w->classes >= 0 ? &outs[w->classes] : NULL;
     if (c && (int64_t)hc_tensor_elems(c) != rows) return false;
     int64_t k = rows;
@@ -130,8 +144,12 @@ bool hc_read_detections(const hc_tensor *outs, const hc_det_outputs *w, hc_det *
     for (int64_t i = 0; i < k; i++) {
         for (int j = 0; j < 4; j++)
             d[i].box[j] = (float)hc_tensor_at(b, (size_t)(i * 4 + j));
-        d[i].score = (float)hc_tensor_at(s, (size_t)i);
+        d[i].score = (float)hc_tensor_at(s, (size_t)i * per);
         d[i].cls = c ? (int)hc_tensor_at(c, (size_t)i) : 0;
+        for (size_t j = 1; j < per; j++) {
+            float v = (float)hc_tensor_at(s, (size_t)i * per + j);
+            if (v > d[i].score) d[i].score = v, d[i].cls = (int)j;
+        }
         d[i].index = (int)i;
     }
     *dets = d;
@@ -141,7 +159,7 @@ bool hc_read_detections(const hc_tensor *outs, const hc_det_outputs *w, hc_det *
 
 size_t hc_det_row_size(const hc_tensor *boxes, const hc_tensor *t) {
     int64_t rows = boxes_n(boxes);
-    if (rows < 2) return 0;
+    if (rows < 1) return 0;
     int lead = boxes->rank == 3 ? 2 : 1; /* [1, N, ...] when the boxes are batched */
     if (t->rank < lead || t->dims[lead - 1] != rows || (lead == 2 && t->dims[0] != 1)) return 0;
     return hc_tensor_elems(t) / (size_t)rows;

@@ -201,6 +201,9 @@ static bool float_const_facts(hc_plan *p, const hc_node *n, const_facts *f) {
     return true;
 }
 
+/* Storage-only stores constants of at least this many values in fp16. */
+#define HC_STORAGE_MIN_VALUES 64
+
 /* Constants fp16 cannot hold keep their consumers fp32. */
 static void pin_constants(hc_plan *p) {
     hc_typed *t = &p->t;
@@ -225,6 +228,12 @@ static void pin_constants(hc_plan *p) {
                                   "reads constant '%s' with %zu values below fp16's "
                                   "smallest (6e-8) that would become zero",
                                   node_name(p, (int32_t)i), f.underflow);
+        if (!why && p->opts.storage_only && f.count < HC_STORAGE_MIN_VALUES) {
+            pin_node(p, (int32_t)i, false,
+                     "storage-only: small constant stays fp32 (nothing to save; a rounded "
+                     "scalar such as a quantization range shifts every value made from it)");
+            continue;
+        }
         if (!why) continue;
         pin_node(p, (int32_t)i, false, why);
         for (uint32_t u = t->use_start[i]; u < t->use_start[i + 1]; u++) {

@@ -3,43 +3,7 @@
 # input, with one line on stderr), the JSON report, --fix writing a checked, stable file, never
 # over the input, --only and --format. Graphs are written here as text format.
 set -u
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-fail=0
-n=0
-
-expect() { # expect RC DESCRIPTION -- command...
-  local want=$1 what=$2
-  shift 3
-  n=$((n + 1))
-  "$@" >"$tmp/stdout" 2>"$tmp/stderr"
-  local rc=$?
-  if [ $rc -ne "$want" ]; then
-    echo "FAIL $what: exit $rc, want $want"
-    cat "$tmp/stdout" "$tmp/stderr"
-    fail=1
-    return 1
-  fi
-  echo "ok   $what"
-}
-
-one_line_error() { # the last command printed exactly one line on stderr containing $1
-  local lines
-  lines=$(wc -l <"$tmp/stderr")
-  if [ "$lines" -ne 1 ] || ! grep -qF -- "$1" "$tmp/stderr"; then
-    echo "FAIL: want one stderr line with '$1', got:"
-    cat "$tmp/stderr"
-    fail=1
-  fi
-}
-
-json_has() { # python expression over the JSON report `r` on stdout must be true
-  /usr/bin/python3 - "$1" "$tmp/stdout" <<'EOF' || { echo "FAIL: JSON check $1"; cat "$tmp/stdout"; fail=1; }
-import json, sys
-r = json.load(open(sys.argv[2]))
-sys.exit(0 if eval(sys.argv[1]) else 1)
-EOF
-}
+. "$HC_SOURCE/tests/common/cli.sh"
 
 floats() { # floats START COUNT STEP: float_val entries
   local i

@@ -71,7 +71,7 @@ static void matching_reasons(void **state) {
     };
     hc_det b[] = {
         det(0.0f, 0.0f, 0.5f, 0.5f, 0.905f, 1, 0), det(0.5f, 0.5f, 1.0f, 1.0f, 0.75f, 2, 1),
-        det(0.0f, 0.5f, 0.4f, 0.9f, 0.70f, 4, 2),  det(0.65f, 0.1f, 0.95f, 0.4f, 0.60f, 1, 3),
+        det(0.0f, 0.5f, 0.4f, 0.9f, 0.70f, 4, 2),  det(0.65f, 0.1f, 0.95f, 0.4f, 0.55f, 1, 3),
         det(0.7f, 0.7f, 0.8f, 0.8f, 0.50f, 6, 4),  /* extra, well above the threshold */
         det(0.8f, 0.0f, 0.9f, 0.1f, 0.301f, 6, 5), /* extra, on the threshold */
     };
@@ -116,6 +116,56 @@ static void matching_reasons(void **state) {
         }
     }
     assert_int_equal(seen, 63);
+    hc_det_report_fini(&r);
+}
+
+/* fp32 and fp16 kept different boxes of one overlapping pair with nearly equal scores, while
+ * the other boxes of the image are found: an NMS tie. When most boxes are lost the same
+ * differences read as moved boxes (a shift, not ties). */
+static void nms_tie(void **state) {
+    (void)state;
+    hc_det a[] = {det(0.0f, 0.0f, 0.5f, 0.5f, 0.500f, 1, 0),
+                  det(0.6f, 0.6f, 0.9f, 0.9f, 0.9f, 1, 1), det(0.6f, 0.0f, 0.9f, 0.3f, 0.8f, 1, 2)};
+    hc_det b[] = {det(0.0f, 0.1f, 0.5f, 0.6f, 0.502f, 1, 0), /* IoU 0.67 with a[0] */
+                  det(0.6f, 0.6f, 0.9f, 0.9f, 0.9f, 1, 1), det(0.6f, 0.0f, 0.9f, 0.3f, 0.8f, 1, 2)};
+    hc_det_options o;
+    hc_det_options_init(&o);
+    hc_det_report r;
+    assert_int_equal(hc_compare_detections(a, 3, b, 3, &o, &r), HC_OK);
+    assert_int_equal(r.matched, 2);
+    assert_int_equal(r.missing, 1);
+    assert_int_equal(r.extra, 1);
+    assert_int_equal(r.n_diffs, 2);
+    assert_string_equal(r.diffs[0].why,
+                        "NMS tie: fp16 kept an overlapping box of almost the same score instead");
+    assert_string_equal(r.diffs[1].why,
+                        "NMS tie: fp32 kept an overlapping box of almost the same score instead");
+    assert_true(fabsf(r.diffs[1].iou - 2.0f / 3.0f) < 1e-3f);
+    hc_det_report_fini(&r);
+    /* every box shifted the same way: moved, not tied */
+    for (int i = 0; i < 3; i++)
+        b[i] = a[i], b[i].box[1] += 0.1f, b[i].box[3] += 0.1f;
+    assert_int_equal(hc_compare_detections(a, 3, b, 3, &o, &r), HC_OK);
+    assert_int_equal(r.missing, 3);
+    for (size_t k = 0; k < r.n_diffs; k++)
+        assert_null(strstr(r.diffs[k].why, "NMS tie"));
+    assert_string_equal(r.diffs[0].why, "box moved: its best match overlaps too little");
+    hc_det_report_fini(&r);
+}
+
+/* An fp16 box above the threshold whose fp32 twin is just below it. */
+static void extra_on_the_threshold(void **state) {
+    (void)state;
+    hc_det a[] = {det(0.0f, 0.0f, 0.5f, 0.5f, 0.296f, 1, 0)};
+    hc_det b[] = {det(0.0f, 0.0f, 0.5f, 0.5f, 0.303f, 1, 0)};
+    hc_det_options o;
+    hc_det_options_init(&o);
+    hc_det_report r;
+    assert_int_equal(hc_compare_detections(a, 1, b, 1, &o, &r), HC_OK);
+    assert_int_equal(r.a_count, 0);
+    assert_int_equal(r.extra, 1);
+    assert_string_equal(r.diffs[0].why,
+                        "score on the threshold: fp32 has the same box just below it");
     hc_det_report_fini(&r);
 }
 
@@ -184,6 +234,43 @@ static void outputs_found_by_shape(void **state) {
     assert_false(hc_read_detections(outs, &bad, &d, &n));
 }
 
+/* A TF1 OD graph cut before NMS: boxes [1, N, 1, 4] and per-anchor class scores [1, N, C];
+ * one detection per anchor with its best class. Final outputs win when both kinds exist. */
+static void dense_outputs_before_nms(void **state) {
+    (void)state;
+    enum { N = 3, C = 2 };
+    float boxes[N * 4] = {0, 0, 1, 1, 0, 0, .5f, .5f, .2f, .2f, .4f, .4f};
+    float scores[N * C] = {0.1f, 0.7f, 0.5f, 0.2f, 0.0f, 0.05f};
+    hc_tensor outs[] = {tensor(HC_DT_FLOAT, scores, 3, 1, N, C), {0}};
+    outs[1] = (hc_tensor){HC_DT_FLOAT, 4, {1, N, 1, 4}, boxes};
+    hc_det_outputs f;
+    assert_true(hc_find_detection_outputs(NULL, outs, 2, &f));
+    assert_int_equal(f.boxes, 1);
+    assert_int_equal(f.scores, 0);
+    assert_int_equal(f.classes, -1);
+    hc_det *d;
+    size_t n;
+    assert_true(hc_read_detections(outs, &f, &d, &n));
+    assert_int_equal(n, N);
+    assert_int_equal(d[0].cls, 1);
+    assert_true(d[0].score == 0.7f);
+    assert_int_equal(d[1].cls, 0);
+    assert_true(d[1].score == 0.5f);
+    assert_true(d[2].box[3] == 0.4f);
+    free(d);
+    /* Scores out of [0, 1] are not probabilities: nothing found. */
+    scores[3] = 3.0f;
+    assert_false(hc_find_detection_outputs(NULL, outs, 2, &f));
+    /* With final detections [1, M, 4] + sorted [1, M] beside, those are chosen. */
+    scores[3] = 0.2f;
+    float fb[2 * 4] = {0, 0, 1, 1, 0, 0, .5f, .5f}, fs[2] = {0.9f, 0.4f};
+    hc_tensor both[] = {outs[0], outs[1], tensor(HC_DT_FLOAT, fb, 3, 1, 2, 4),
+                        tensor(HC_DT_FLOAT, fs, 2, 1, 2, 0)};
+    assert_true(hc_find_detection_outputs(NULL, both, 4, &f));
+    assert_int_equal(f.boxes, 2);
+    assert_int_equal(f.scores, 3);
+}
+
 static void rows_of_matched_pairs(void **state) {
     (void)state;
     /* Rows in a different order in B: compared through the pairs, not position by position. */
@@ -206,10 +293,13 @@ static void rows_of_matched_pairs(void **state) {
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(tensor_metrics_mixed_dtypes),
+        cmocka_unit_test(nms_tie),
+        cmocka_unit_test(extra_on_the_threshold),
         cmocka_unit_test(iou_of_boxes),
         cmocka_unit_test(matching_reasons),
         cmocka_unit_test(one_b_box_serves_one_a_box),
         cmocka_unit_test(outputs_found_by_shape),
+        cmocka_unit_test(dense_outputs_before_nms),
         cmocka_unit_test(rows_of_matched_pairs),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -20,6 +20,7 @@ enum {
     O_TIME,
     O_OUTPUTS,
     O_LAYOUT,
+    O_SIZE,
     O_MEAN,
     O_SCALE,
     O_BGR,
@@ -35,6 +36,7 @@ static const hc_opt OPTS[] = {{"input", 'i', HC_OPT_VALUE, O_INPUT},
                               {"time", 't', HC_OPT_VALUE, O_TIME},
                               {"outputs", 0, HC_OPT_VALUE, O_OUTPUTS},
                               {"layout", 0, HC_OPT_VALUE, O_LAYOUT},
+                              {"size", 0, HC_OPT_VALUE, O_SIZE},
                               {"mean", 0, HC_OPT_VALUE, O_MEAN},
                               {"scale", 0, HC_OPT_VALUE, O_SCALE},
                               {"bgr", 0, HC_OPT_FLAG, O_BGR},
@@ -57,6 +59,7 @@ static void help(void) {
            "  -t, --time N               run N more times; report load, first and steady latency\n"
            "      --outputs A,B          outputs to compute (default: the graph's outputs)\n"
            "      --layout nhwc|nchw     image layout (default nhwc)\n"
+           "      --size HxW             resize images to this when the input's size is unknown\n"
            "      --mean M[,M,M]         subtract from image pixels (default 0)\n"
            "      --scale S[,S,S]        then multiply (default 1)\n"
            "      --bgr                  feed images as BGR\n"
@@ -101,6 +104,9 @@ static int parse(int argc, char **argv, hc_run_args *a) {
             if (strcmp(v, "nhwc") && strcmp(v, "nchw"))
                 return hc_cli_usage_error("run", "--layout takes nhwc or nchw");
             a->prep.layout = strcmp(v, "nchw") ? HC_LAYOUT_NHWC : HC_LAYOUT_NCHW;
+            break;
+        case O_SIZE:
+            if (hc_run_size(v, &a->prep)) return hc_cli_usage_error("run", "--size takes HxW");
             break;
         case O_MEAN:
         case O_SCALE:

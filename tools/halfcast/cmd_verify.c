@@ -26,6 +26,7 @@ enum {
     O_SCALE,
     O_BGR,
     O_LAYOUT,
+    O_SIZE,
     O_JSON,
     O_REPORT,
     O_THREADS,
@@ -48,6 +49,7 @@ static const hc_opt OPTS[] = {{"images", 0, HC_OPT_VALUE, O_IMAGES},
                               {"scale", 0, HC_OPT_VALUE, O_SCALE},
                               {"bgr", 0, HC_OPT_FLAG, O_BGR},
                               {"layout", 0, HC_OPT_VALUE, O_LAYOUT},
+                              {"size", 0, HC_OPT_VALUE, O_SIZE},
                               {"json", 0, HC_OPT_FLAG, O_JSON},
                               {"report", 0, HC_OPT_VALUE, O_REPORT},
                               {"threads", 0, HC_OPT_VALUE, O_THREADS},
@@ -73,7 +75,7 @@ static void help(void) {
         "      --score-tol D        |score delta| allowed (default 0.01)\n"
         "      --min-found F        share of A's boxes B must find (default 0.995)\n"
         "      --tensor-tol T       other outputs: max |A-B| <= T x max |A| (default 0.02)\n"
-        "      --mean/--scale/--bgr/--layout   image preprocessing, as in 'halfcast run'\n"
+        "      --mean/--scale/--bgr/--layout/--size   image preprocessing, as in 'halfcast run'\n"
         "      --json               print the report as JSON\n"
         "      --report FILE        also write the JSON report to FILE\n"
         "      --threads N          kernel threads\n");
@@ -121,8 +123,12 @@ static int parse_value(int id, const char *v, hc_verify_opts *o, vargs *va) {
         o->count = v;
         return 0;
     case O_LAYOUT:
+        if (strcmp(v, "nchw") && strcmp(v, "nhwc"))
+            return hc_cli_usage_error("verify", "--layout takes nhwc or nchw");
         o->prep.layout = strcmp(v, "nchw") ? HC_LAYOUT_NHWC : HC_LAYOUT_NCHW;
         return 0;
+    case O_SIZE:
+        return hc_run_size(v, &o->prep) ? hc_cli_usage_error("verify", "--size takes HxW") : 0;
     case O_MEAN:
         return hc_run_floats(v, o->prep.mean, 4) < 0 ? hc_cli_usage_error("verify", "bad --mean")
                                                      : 0;

@@ -13,6 +13,19 @@
 #include <string.h>
 #include <sys/stat.h>
 
+int hc_run_size(const char *s, hc_image_prep *prep) {
+    char *end;
+    errno = 0;
+    long h = strtol(s, &end, 10);
+    if (end == s || (*end != 'x' && *end != ',') || errno || h < 1 || h > 65535) return -1;
+    const char *p = end + 1;
+    long w = strtol(p, &end, 10);
+    if (end == p || *end || errno || w < 1 || w > 65535) return -1;
+    prep->height = h;
+    prep->width = w;
+    return 0;
+}
+
 int hc_run_floats(const char *s, float *out, int n) {
     int k = 0;
     const char *p = s;
@@ -87,15 +100,17 @@ static hc_status numbers_input(hc_ctx *ctx, const hc_io_info *in, const char *sr
 static hc_status image_input(hc_ctx *ctx, const hc_io_info *in, const char *path,
                              const hc_image_prep *prep, hc_npy *out) {
     hc_image_prep p = *prep;
-    int r = in->rank;
+    int r = in->rank < 0 ? 4 : in->rank; /* shape unknown: a batch of one image */
     if (r != 3 && r != 4)
         return hc_fail(ctx, HC_INVALID, in->name, "an image cannot feed an input of rank %d", r);
-    const int64_t *d = in->dims;
+    static const int64_t UNKNOWN[4] = {-1, -1, -1, -1};
+    const int64_t *d = in->rank < 0 ? UNKNOWN : in->dims;
     bool nchw = r == 4 && p.layout == HC_LAYOUT_NCHW;
     int64_t h = r == 3 ? d[0] : nchw ? d[2] : d[1], w = r == 3 ? d[1] : nchw ? d[3] : d[2];
     int64_t c = r == 3 ? d[2] : nchw ? d[1] : d[3];
-    p.height = h;
-    p.width = w;
+    /* the model's size when it has one, else --size, else the image's own */
+    p.height = h > 0 ? h : prep->height;
+    p.width = w > 0 ? w : prep->width;
     p.channels = c > 0 ? (int)c : 3;
     p.dtype = in->dtype;
     if (r == 3) p.layout = HC_LAYOUT_NHWC;

@@ -40,6 +40,8 @@ typedef struct hc_run_stats {
     size_t nonfinite;
 } hc_run_stats;
 
+/* Parse --size "HxW" (or "H,W") into prep's height and width. 0, or -1 when malformed. */
+int hc_run_size(const char *s, hc_image_prep *prep);
 /* Parse "a,b,c" into out (1 value fills all n). Returns the count or -1. */
 int hc_run_floats(const char *s, float *out, int n);
 /* Open, prepare inputs, run once (timed) and `time` more times. */

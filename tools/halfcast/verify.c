@@ -63,7 +63,8 @@ typedef struct out_acc {
     const char *worst_image;
     size_t bad_images;
     bool shape_differs, new_nonfinite, is_detection;
-    size_t row;                    /* >0: one row per detection, compared on matches only */
+    size_t row;         /* >0: one row per detection on this image, compared on matches only */
+    bool per_detection; /* row > 0 on some image */
     double row_max_abs, row_range; /* worst image's matched rows */
     double row_ratio;
     json_t *bad; /* images where it is out of tolerance */
@@ -161,9 +162,16 @@ static void find_detections(verifier *v, const hc_tensor *outs, const char **nam
     int idx[4] = {v->det.boxes, v->det.scores, v->det.classes, v->det.count};
     for (int k = 0; k < 4; k++)
         if (idx[k] >= 0) v->outs[idx[k]].is_detection = true;
-    for (size_t i = 0; i < v->n_outs; i++)
-        if (!v->outs[i].is_detection)
-            v->outs[i].row = hc_det_row_size(&outs[v->det.boxes], &outs[i]);
+}
+
+/* Which outputs hold one row per detection, image by image: models with a variable number of
+ * detections (MTCNN's landmarks [N, 10]) only show it when N > 0. */
+static void find_rows(verifier *v, const hc_tensor *outs) {
+    for (size_t i = 0; i < v->n_outs; i++) {
+        out_acc *a = &v->outs[i];
+        a->row = a->is_detection ? 0 : hc_det_row_size(&outs[v->det.boxes], &outs[i]);
+        if (a->row) a->per_detection = true;
+    }
 }
 
 static void mark_bad(out_acc *a, const char *image) {
@@ -235,7 +243,9 @@ static hc_status compare_detections(verifier *v, const hc_tensor *oa, const hc_t
     hc_status st = ok ? hc_compare_detections(da, na, db, nb, &v->o->det, &r) : HC_OK;
     free(da);
     free(db);
-    if (!ok) return hc_fail(v->ctx, HC_INVALID, image, "detection outputs have unexpected shapes");
+    if (!ok)
+        return hc_fail(v->ctx, HC_INVALID, NULL, "%s: the detection outputs have unexpected shapes",
+                       image);
     if (st) return st;
     hc_det_report *t = &v->total;
     t->a_count += r.a_count;
@@ -275,6 +285,7 @@ static hc_status run_image(verifier *v, const char *image) {
         names[i] = v->outs[i].name;
     }
     if (!st && !v->det_known) find_detections(v, oa, names);
+    if (!st && v->have_det) find_rows(v, oa);
     json_t *img = json_pack("{s:s}", "image", image);
     for (size_t i = 0; !st && i < v->n_outs; i++)
         compare_output(v, i, &oa[i], &ob[i], image);
@@ -310,7 +321,7 @@ static void print_outputs(const verifier *v, FILE *f) {
                             : a->bad_images    ? "OUT OF TOLERANCE"
                             : a->is_detection  ? "detections (see below)"
                                                : "ok";
-        if (a->row && !a->shape_differs && !a->new_nonfinite)
+        if (a->per_detection && !a->shape_differs && !a->new_nonfinite)
             fprintf(f, "  %-30s max|d| %-9.3g of range %-9.3g in the rows of matched boxes  %s",
                     a->name, a->row_max_abs, a->row_range, a->bad_images ? state : "ok");
         else
@@ -363,7 +374,7 @@ static json_t *outputs_json(const verifier *v) {
                       a->worst.cosine, "worst_image", a->worst_image ? a->worst_image : "",
                       "shape_differs", a->shape_differs, "new_nonfinite", a->new_nonfinite,
                       "images_out_of_tolerance", (json_int_t)a->bad_images, "images", a->bad));
-        if (a->row)
+        if (a->per_detection)
             json_object_set_new(json_object_get(o, a->name), "matched_rows",
                                 json_pack("{s:I, s:f, s:f}", "row_size", (json_int_t)a->row,
                                           "max_abs", a->row_max_abs, "range", a->row_range));
