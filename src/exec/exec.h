@@ -111,6 +111,9 @@ typedef struct hc_fetch {
     bool got;
 } hc_fetch;
 
+/* Size classes of runtime buffers: four per power of two up to 2^46 bytes. */
+#define HC_N_SIZE_CLASSES 160
+
 struct hc_session {
     hc_ctx *ctx;
     const hc_model *m;
@@ -129,7 +132,8 @@ struct hc_session {
     hc_task *queue;
     size_t n_queue, cap_queue;
     hc_frame *root;
-    hc_rtbuf *free_bufs[48]; /* buffer pool by size class */
+    hc_rtbuf *free_bufs[HC_N_SIZE_CLASSES]; /* buffer pool by size class (runtime.c) */
+    hc_slab *slabs;                         /* where buffers are carved (runtime.c) */
     size_t bytes_live, bytes_peak;
     uint64_t nodes_run;
 };

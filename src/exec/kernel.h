@@ -24,6 +24,7 @@
 
 typedef struct hc_session hc_session;
 typedef struct hc_rtbuf hc_rtbuf;
+typedef struct hc_slab hc_slab;
 
 /* A reference-counted runtime object held by a RESOURCE or VARIANT scalar (TensorArray,
  * TensorList). destroy() runs when the last reference goes. */

@@ -1,5 +1,11 @@
 /* runtime.c - runtime buffers (a pool by power-of-two size class, 64-byte aligned, reference
- * counted) and the helpers kernels use to make outputs, fail and read attributes. */
+ * counted) and the helpers kernels use to make outputs, fail and read attributes.
+ *
+ * Buffers are carved from slabs: big mappings advised for transparent huge pages. The first
+ * run touches every buffer for the first time, and each touched page is a page fault (in a
+ * VM, a costly one); carved side by side, the buffers of a model share a few 2 MiB pages
+ * instead of spreading over hundreds of 4 KiB ones. A buffer never goes back to its slab: a
+ * freed one waits in its size-class pool for the next tensor of that class. */
 #include "exec/exec.h"
 
 #include "base/fp16.h"
@@ -17,40 +23,82 @@ struct hc_rtbuf {
     uint8_t *data;
 };
 
-#define BIG_BUFFER ((size_t)1 << 20)
+#define SLAB_BYTES      ((size_t)32 << 20)
+#define SLAB_MAX_BUFFER (SLAB_BYTES / 4) /* larger buffers get a mapping of their own */
 
-static uint8_t size_class(size_t n) {
-    uint8_t c = 6; /* 64 bytes */
-    while (((size_t)1 << c) < n && c < 47)
-        c++;
-    return c;
+struct hc_slab {
+    hc_slab *next;
+    void *raw;
+    size_t map_len;
+    uint8_t *base;
+    size_t used;
+    unsigned n_carved;
+};
+
+static uint8_t *slab_carve(hc_session *s, size_t cap) {
+    hc_slab *sl = s->slabs;
+    if (!sl || SLAB_BYTES - sl->used < cap) { /* cap <= SLAB_MAX_BUFFER: a new slab fits it */
+        sl = hc_calloc(s->ctx, 1, sizeof *sl);
+        if (!sl) return NULL;
+        sl->base = hc_alloc_pages(s->ctx, SLAB_BYTES, &sl->raw, &sl->map_len);
+        if (!sl->base) {
+            hc_dealloc(s->ctx, sl);
+            return NULL;
+        }
+        sl->next = s->slabs;
+        s->slabs = sl;
+    }
+    uint8_t *p = sl->base + sl->used;
+    /* Stagger the next buffer by a varying number of cache lines: power-of-two buffers packed
+     * end to end would start at the same offset within a page, and an op reading one while
+     * writing another at such an offset stalls on 4 KiB aliasing. */
+    sl->n_carved++;
+    sl->used += ((cap + 63) & ~(size_t)63) + 64 * (1 + sl->n_carved % 31);
+    if (sl->used > SLAB_BYTES) sl->used = SLAB_BYTES;
+    return p;
+}
+
+/* Size classes: four per power of two (1.25, 1.5, 1.75 and 2 x 2^k for sizes in (2^k, 2^k+1]),
+ * so a buffer is at most a quarter larger than asked; 256 bytes at least. Sets *cap. */
+static unsigned size_class(size_t n, size_t *cap) {
+    if (n <= 256) {
+        *cap = 256;
+        return 0;
+    }
+    unsigned k = 63u - (unsigned)__builtin_clzll((unsigned long long)(n - 1)); /* 2^k < n */
+    size_t base = (size_t)1 << k, step = base / 4;
+    size_t q = (n - base + step - 1) / step; /* 1..4 */
+    *cap = base + q * step;
+    return (k - 8) * 4 + (unsigned)q;
 }
 
 hc_rtbuf *hc_rtbuf_new(hc_session *s, size_t bytes) {
-    uint8_t c = size_class(bytes ? bytes : 1);
-    if (((size_t)1 << c) < bytes) {
+    size_t cap;
+    if (bytes > ((size_t)1 << 46)) {
         hc_fail(s->ctx, HC_LIMIT, NULL, "a tensor of %zu bytes is too large", bytes);
         return NULL;
     }
-    hc_rtbuf *b = s->free_bufs[c];
-    if (b) {
-        s->free_bufs[c] = b->next;
-    } else {
-        size_t cap = (size_t)1 << c;
+    unsigned c = size_class(bytes, &cap);
+    /* A free buffer of this class, or of one up to twice as large: reuse keeps the memory a
+     * run touches (and its first-run page faults) down. */
+    hc_rtbuf *b = NULL;
+    for (unsigned cc = c; !b && cc <= c + 4 && cc < HC_N_SIZE_CLASSES; cc++) {
+        b = s->free_bufs[cc];
+        if (b) s->free_bufs[cc] = b->next;
+    }
+    if (!b) {
         b = hc_calloc(s->ctx, 1, sizeof *b);
         if (!b) return NULL;
-        if (cap >= BIG_BUFFER) {
+        if (cap > SLAB_MAX_BUFFER)
             b->data = hc_alloc_pages(s->ctx, cap, &b->raw, &b->map_len);
-        } else {
-            b->raw = hc_alloc(s->ctx, cap + 64);
-            b->data = b->raw ? (uint8_t *)(((uintptr_t)b->raw + 63) & ~(uintptr_t)63) : NULL;
-        }
+        else
+            b->data = slab_carve(s, cap);
         if (!b->data) {
             hc_dealloc(s->ctx, b);
             return NULL;
         }
         b->cap = cap;
-        b->cls = c;
+        b->cls = (uint8_t)c;
     }
     b->refs = 1;
     b->next = NULL;
@@ -71,7 +119,7 @@ static void rtbuf_release(hc_session *s, hc_rtbuf *b) {
 }
 
 void hc_exec_free_buffers(hc_session *s) {
-    for (int c = 0; c < 48; c++) {
+    for (int c = 0; c < HC_N_SIZE_CLASSES; c++) {
         hc_rtbuf *b = s->free_bufs[c];
         while (b) {
             hc_rtbuf *n = b->next;
@@ -80,6 +128,12 @@ void hc_exec_free_buffers(hc_session *s) {
             b = n;
         }
         s->free_bufs[c] = NULL;
+    }
+    while (s->slabs) {
+        hc_slab *n = s->slabs->next;
+        hc_free_pages(s->ctx, s->slabs->raw, s->slabs->map_len);
+        hc_dealloc(s->ctx, s->slabs);
+        s->slabs = n;
     }
 }
 

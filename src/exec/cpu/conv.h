@@ -68,6 +68,8 @@ typedef struct hc_ukr_args {
     void *c;
     size_t ldc, mr, nr;
     bool f16;
+    const float *bias; /* the folded epilogue, applied before the store: act(c + bias[j]) */
+    int act;           /* HC_ACT_*; used only with bias */
 } hc_ukr_args;
 
 typedef void (*hc_ukr_fn)(const hc_ukr_args *g);
@@ -113,21 +115,16 @@ typedef struct hc_gemm_op {
 
 hc_status hc_gemm_run(hc_kernel_ctx *k, const hc_gemm_op *op);
 
-/* ---- epilogue: y[r][j] = act(y[r][j] + bias[j]) on an output tile ----------------------- */
+/* ---- epilogue: act(y + bias), folded into the microkernels' stores ---------------------- */
 
-typedef struct hc_epi_args {
-    void *y;
-    size_t ldy, rows, n; /* rows of n values, ldy values apart; fp16 when f16 */
-    const float *bias;
-    int act;
-    bool f16;
-} hc_epi_args;
+/* One value of the epilogue, for the scalar kernels. */
+static inline float hc_epi_one(float v, float bias, int act) {
+    v += bias;
+    if (act && v < 0.0f) v = 0.0f;
+    if (act == HC_ACT_RELU6 && v > 6.0f) v = 6.0f;
+    return v;
+}
 
-typedef void (*hc_epi_fn)(const hc_epi_args *a);
-void hc_epi_scalar(const hc_epi_args *a);
-void hc_epi_avx2(const hc_epi_args *a);
-void hc_epi_avx512(const hc_epi_args *a);
-hc_epi_fn hc_epi_for(const hc_cpu *cpu);
 /* The fused epilogue of k checked against the output's channel count (fails like the
  * BiasAdd it replaces would). *bias is NULL when there is none. */
 hc_status hc_epi_check(hc_kernel_ctx *k, int64_t channels, const float **bias, int *act);
@@ -145,6 +142,8 @@ typedef struct hc_dw_args {
     size_t nrows, kw, sw, dw, c, ow, iw, pl;
     void *out;
     bool f16;
+    const float *bias; /* the folded epilogue, as for hc_ukr_args (bias[j] per channel) */
+    int act;
 } hc_dw_args;
 
 /* Output pixels [*lo, *hi) of a depthwise row have every tap inside the input; the others

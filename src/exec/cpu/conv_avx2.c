@@ -37,6 +37,15 @@ static ALWAYS_INLINE void store8(void *base, size_t i, __m256 v, size_t n, __m25
     }
 }
 
+/* The folded epilogue on one vector: act(v + b) (on: there is a bias). */
+static ALWAYS_INLINE __m256 epi8(__m256 v, __m256 b, bool on, int act) {
+    if (!on) return v;
+    v = _mm256_add_ps(v, b);
+    if (act) v = _mm256_max_ps(v, _mm256_setzero_ps());
+    if (act == HC_ACT_RELU6) v = _mm256_min_ps(v, _mm256_set1_ps(6.0f));
+    return v;
+}
+
 /* The 12 accumulators are named variables so that they stay in ymm registers. */
 static ALWAYS_INLINE void ukr_nv(const hc_ukr_args *g, const int nv) {
 #define DECL(r) __m256 c##r##0 = _mm256_setzero_ps(), c##r##1 = c##r##0
@@ -73,12 +82,20 @@ static ALWAYS_INLINE void ukr_nv(const hc_ukr_args *g, const int nv) {
         }
     }
     const size_t esz = g->f16 ? 2 : 4, mr = g->mr;
+    const bool on = g->bias != NULL;
+    const int act = g->act;
+    __m256 e0 = _mm256_setzero_ps(), e1 = e0; /* e1: the last (maybe partial) vector */
+    if (on) {
+        e0 = nv == 2 ? _mm256_loadu_ps(g->bias) : load8(g->bias, last, lm);
+        e1 = nv == 2 ? load8(g->bias + 8, last, lm) : e0;
+    }
 #define STORE(r)                                                                                   \
     do {                                                                                           \
         if ((r) >= mr) return;                                                                     \
         uint8_t *o = (uint8_t *)g->c + (size_t)(r)*g->ldc * esz;                                   \
-        if (nv == 2) store8(o, 0, c##r##0, 8, lm, g->f16);                                         \
-        store8(o, (size_t)(nv - 1) * 8, nv == 2 ? c##r##1 : c##r##0, last, lm, g->f16);            \
+        if (nv == 2) store8(o, 0, epi8(c##r##0, e0, on, act), 8, lm, g->f16);                      \
+        store8(o, (size_t)(nv - 1) * 8, epi8(nv == 2 ? c##r##1 : c##r##0, e1, on, act), last, lm,  \
+               g->f16);                                                                            \
     } while (0)
     STORE(0);
     STORE(1);
@@ -128,9 +145,11 @@ static ALWAYS_INLINE void dw_tile(const hc_dw_args *a, size_t x, size_t j, size_
 #undef PX
         }
     }
+    const bool on = a->bias != NULL;
+    const __m256 e = on ? load8(a->bias + j, n, m) : _mm256_setzero_ps();
 #define ST(i)                                                                                      \
     do {                                                                                           \
-        if (np > (i)) store8(a->out, (x + (i)) * c + j, p##i, n, m, a->f16);                       \
+        if (np > (i)) store8(a->out, (x + (i)) * c + j, epi8(p##i, e, on, a->act), n, m, a->f16);  \
     } while (0)
     ST(0);
     ST(1);
@@ -169,29 +188,6 @@ void hc_dw_row_avx2(const hc_dw_args *a) {
         for (size_t x = hi; x < a->ow; x++) {
             hc_dw_taps(a, x, &k0, &k1);
             dw_tile(a, x, j, k0, k1 - k0, 1, 0);
-        }
-    }
-}
-
-/* Epilogue of a tile: act(y + bias), 8 channels at a time; tails loaded through a copy. */
-void hc_epi_avx2(const hc_epi_args *a) {
-    const __m256 zero = _mm256_setzero_ps(), six = _mm256_set1_ps(6.0f);
-    for (size_t r = 0; r < a->rows; r++) {
-        for (size_t j = 0; j < a->n; j += 8) {
-            size_t n = a->n - j < 8 ? a->n - j : 8, i = r * a->ldy + j;
-            __m256i m = tail_mask(n);
-            __m256 v;
-            if (a->f16) {
-                uint16_t tmp[8] = {0};
-                memcpy(tmp, (const uint16_t *)a->y + i, n * 2);
-                v = _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(const void *)tmp));
-            } else {
-                v = load8((const float *)a->y + i, n, m);
-            }
-            v = _mm256_add_ps(v, load8(a->bias + j, n, m));
-            if (a->act) v = _mm256_max_ps(v, zero);
-            if (a->act == HC_ACT_RELU6) v = _mm256_min_ps(v, six);
-            store8(a->y, i, v, n, m, a->f16);
         }
     }
 }

@@ -22,6 +22,15 @@ static ALWAYS_INLINE void store16(void *p, size_t i, __m512 v, __mmask16 m, bool
         _mm512_mask_storeu_ps((float *)p + i, m, v);
 }
 
+/* The folded epilogue on one vector: act(v + b) (on: there is a bias). */
+static ALWAYS_INLINE __m512 epi16(__m512 v, __m512 b, bool on, int act) {
+    if (!on) return v;
+    v = _mm512_add_ps(v, b);
+    if (act) v = _mm512_max_ps(v, _mm512_setzero_ps());
+    if (act == HC_ACT_RELU6) v = _mm512_min_ps(v, _mm512_set1_ps(6.0f));
+    return v;
+}
+
 /* One tile with NV (1..3) column vectors. The 24 accumulators are named variables (not an
  * array) so that the compiler keeps them in zmm registers across the K loop. */
 static ALWAYS_INLINE void ukr_nv(const hc_ukr_args *g, const int nv) {
@@ -67,13 +76,21 @@ static ALWAYS_INLINE void ukr_nv(const hc_ukr_args *g, const int nv) {
     }
     const size_t esz = g->f16 ? 2 : 4, mr = g->mr;
     const __mmask16 full = 0xffff;
+    const bool on = g->bias != NULL;
+    const int act = g->act;
+    __m512 e0 = _mm512_setzero_ps(), e1 = e0, e2 = e0;
+    if (on) {
+        e0 = _mm512_maskz_loadu_ps(nv == 1 ? lm : full, g->bias);
+        if (nv >= 2) e1 = _mm512_maskz_loadu_ps(nv == 2 ? lm : full, g->bias + 16);
+        if (nv >= 3) e2 = _mm512_maskz_loadu_ps(lm, g->bias + 32);
+    }
 #define STORE(r)                                                                                   \
     do {                                                                                           \
         if ((r) >= mr) return;                                                                     \
         uint8_t *o = (uint8_t *)g->c + (size_t)(r)*g->ldc * esz;                                   \
-        store16(o, 0, c##r##0, nv == 1 ? lm : full, g->f16);                                       \
-        if (nv >= 2) store16(o, 16, c##r##1, nv == 2 ? lm : full, g->f16);                         \
-        if (nv >= 3) store16(o, 32, c##r##2, lm, g->f16);                                          \
+        store16(o, 0, epi16(c##r##0, e0, on, act), nv == 1 ? lm : full, g->f16);                   \
+        if (nv >= 2) store16(o, 16, epi16(c##r##1, e1, on, act), nv == 2 ? lm : full, g->f16);     \
+        if (nv >= 3) store16(o, 32, epi16(c##r##2, e2, on, act), lm, g->f16);                      \
     } while (0)
     STORE(0);
     STORE(1);
@@ -150,9 +167,14 @@ static ALWAYS_INLINE void dw_tile(const hc_dw_args *a, size_t x, size_t j, size_
 #undef PQ
         }
     }
+    const bool on = a->bias != NULL;
+    const __m512 e0 = on ? _mm512_maskz_loadu_ps(m0, a->bias + j) : _mm512_setzero_ps();
+    const __m512 e1 = on && nv > 1 ? _mm512_maskz_loadu_ps(m1, a->bias + j + 16) : e0;
 #define ST(i, v, m, off)                                                                           \
     do {                                                                                           \
-        if (np > (i)) store16(a->out, (x + (i)) * c + j + (off), (v), (m), a->f16);                \
+        if (np > (i))                                                                              \
+            store16(a->out, (x + (i)) * c + j + (off), epi16((v), (off) ? e1 : e0, on, a->act),    \
+                    (m), a->f16);                                                                  \
     } while (0)
     ST(0, p0, m0, 0);
     ST(1, p1, m0, 0);
@@ -196,9 +218,11 @@ static ALWAYS_INLINE void dw_s1_tile(const hc_dw_args *a, size_t x, size_t j, co
                 acc[p] = _mm512_fmadd_ps(in[p + kx], w, acc[p]);
         }
     }
+    const bool on = a->bias != NULL;
+    const __m512 e = on ? _mm512_maskz_loadu_ps(m, a->bias + j) : _mm512_setzero_ps();
 #pragma GCC unroll 8
     for (int p = 0; p < 8; p++)
-        store16(a->out, (x + (size_t)p) * c + j, acc[p], m, a->f16);
+        store16(a->out, (x + (size_t)p) * c + j, epi16(acc[p], e, on, a->act), m, a->f16);
 }
 
 /* Interior pixels [lo, hi) with stride 1 and dilation 1 and a 3- or 5-wide filter. */
@@ -271,22 +295,4 @@ void hc_dw_row_avx512(const hc_dw_args *a) {
         dw_interior(a, lo, hi, 0);
     for (size_t x = hi; x < a->ow; x++)
         dw_edge(a, x);
-}
-
-/* Epilogue of a tile: act(y + bias), 16 channels at a time with a masked tail. */
-void hc_epi_avx512(const hc_epi_args *a) {
-    const __m512 zero = _mm512_setzero_ps(), six = _mm512_set1_ps(6.0f);
-    for (size_t r = 0; r < a->rows; r++) {
-        for (size_t j = 0; j < a->n; j += 16) {
-            __mmask16 m = tail_mask(a->n - j);
-            size_t i = r * a->ldy + j;
-            __m512 v =
-                a->f16 ? _mm512_cvtph_ps(_mm256_maskz_loadu_epi16(m, (const uint16_t *)a->y + i))
-                       : _mm512_maskz_loadu_ps(m, (const float *)a->y + i);
-            v = _mm512_add_ps(v, _mm512_maskz_loadu_ps(m, a->bias + j));
-            if (a->act) v = _mm512_max_ps(v, zero);
-            if (a->act == HC_ACT_RELU6) v = _mm512_min_ps(v, six);
-            store16(a->y, i, v, m, a->f16);
-        }
-    }
 }

@@ -48,6 +48,9 @@ void hc_ukr_scalar(const hc_ukr_args *g) {
             }
     }
     for (size_t r = 0; r < g->mr; r++) {
+        if (g->bias)
+            for (size_t j = 0; j < g->nr; j++)
+                acc[r][j] = hc_epi_one(acc[r][j], g->bias[j], g->act);
         if (g->f16) {
             uint16_t *o = (uint16_t *)g->c + r * g->ldc;
             for (size_t j = 0; j < g->nr; j++)
@@ -62,7 +65,6 @@ typedef struct gemm_plan {
     const hc_gemm_op *op;
     const hc_gemm_isa *isa;
     const hc_cpu *cpu;
-    hc_epi_fn epi;
     size_t mr, m, nblk, chunk, ncb, cbw;
     size_t ktot;     /* kh * kw * k */
     size_t ntap, kp; /* pointer mode: taps and floats per tap pointer */
@@ -201,26 +203,6 @@ static void block_pack(const gemm_plan *p, size_t blk, float *buf, const float *
     }
 }
 
-void hc_epi_scalar(const hc_epi_args *a) {
-    for (size_t r = 0; r < a->rows; r++)
-        for (size_t j = 0; j < a->n; j++) {
-            size_t i = r * a->ldy + j;
-            float v =
-                a->f16 ? hc_f16_to_f32(((const uint16_t *)a->y)[i]) : ((const float *)a->y)[i];
-            v += a->bias[j];
-            if (a->act && v < 0.0f) v = 0.0f;
-            if (a->act == HC_ACT_RELU6 && v > 6.0f) v = 6.0f;
-            if (a->f16)
-                ((uint16_t *)a->y)[i] = hc_f32_to_f16(v);
-            else
-                ((float *)a->y)[i] = v;
-        }
-}
-
-hc_epi_fn hc_epi_for(const hc_cpu *cpu) {
-    return cpu->avx512 ? hc_epi_avx512 : cpu->avx2 ? hc_epi_avx2 : hc_epi_scalar;
-}
-
 hc_status hc_epi_check(hc_kernel_ctx *k, int64_t channels, const float **bias, int *act) {
     *bias = NULL;
     *act = HC_ACT_NONE;
@@ -239,8 +221,9 @@ static void run_blocks(const gemm_plan *p, size_t b0, size_t b1, size_t c0, size
     const hc_gemm_op *op = p->op;
     size_t esz = op->cdt == HC_DT_HALF ? 2 : 4, tab_n = p->mr * p->ntap;
     bool packed[16];
-    hc_ukr_args g = {NULL, 0,       0, NULL, p->kp * op->ldw,      op->ldw,
-                     NULL, op->ldc, 0, 0,    op->cdt == HC_DT_HALF};
+    hc_ukr_args g = {NULL,   0,       0, NULL, p->kp * op->ldw,       op->ldw,
+                     NULL,   op->ldc, 0, 0,    op->cdt == HC_DT_HALF, NULL,
+                     op->act};
     for (size_t cb = b0; cb < b1; cb += p->chunk) {
         size_t ce = HC_MIN(b1, cb + p->chunk);
         for (size_t b = cb; b < ce; b++) {
@@ -252,6 +235,7 @@ static void run_blocks(const gemm_plan *p, size_t b0, size_t b1, size_t c0, size
             size_t col = j * p->cbw;
             g.nr = HC_MIN(p->cbw, op->n - col);
             g.w = op->w + col;
+            g.bias = op->bias ? op->bias + col : NULL;
             for (size_t b = cb; b < ce; b++) {
                 g.a = tab + (b - cb) * tab_n;
                 g.ntap = packed[b - cb] ? 1 : p->ntap;
@@ -259,10 +243,6 @@ static void run_blocks(const gemm_plan *p, size_t b0, size_t b1, size_t c0, size
                 g.mr = HC_MIN(p->mr, p->m - b * p->mr);
                 g.c = (uint8_t *)op->c + (b * p->mr * op->ldc + col) * esz;
                 p->isa->ukr(&g);
-                if (op->bias) {
-                    hc_epi_args e = {g.c, op->ldc, g.mr, g.nr, op->bias + col, op->act, g.f16};
-                    p->epi(&e);
-                }
             }
         }
     }
@@ -327,7 +307,6 @@ static hc_status plan_gemm(hc_kernel_ctx *k, const hc_gemm_op *op, gemm_plan *p,
     p->op = op;
     p->cpu = k->cpu;
     p->isa = hc_gemm_isa_for(k->cpu);
-    p->epi = hc_epi_for(k->cpu);
     p->mr = (size_t)p->isa->mr;
     if (!hc_mul_size((size_t)(w->kh * w->kw), op->k, &p->ktot) || p->ktot > ((size_t)1 << 30))
         return hc_k_fail(k, HC_LIMIT, "%lld taps x %zu channels is too large",

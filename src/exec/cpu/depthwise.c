@@ -24,6 +24,7 @@ void hc_dw_row_scalar(const hc_dw_args *a) {
                     acc = (float)((double)acc +
                                   (double)a->rows[r][(x * a->sw + kx * a->dw - a->pl) * a->c + j] *
                                       (double)hc_ld_f32(a->w + (r * a->kw + kx) * a->c + j));
+            if (a->bias) acc = hc_epi_one(acc, a->bias[j], a->act);
             if (a->f16)
                 ((uint16_t *)a->out)[x * a->c + j] = hc_f32_to_f16(acc);
             else
@@ -45,7 +46,6 @@ typedef struct dw_plan {
     uint8_t *scratch;
     size_t per_thread;
     hc_dw_fn row;
-    hc_epi_fn epi;
     const float *bias; /* folded BiasAdd (NULL: none) and activation */
     int act;
 } dw_plan;
@@ -93,7 +93,8 @@ static void dw_worker(void *arg, int ith, int nth) {
         tags[i] = -1;
     hc_dw_args a = {rows,          NULL,          0,       (size_t)w->kw,
                     (size_t)w->sw, (size_t)w->dw, p->cout, (size_t)w->ow,
-                    (size_t)w->iw, (size_t)w->pl, NULL,    p->dt == HC_DT_HALF};
+                    (size_t)w->iw, (size_t)w->pl, NULL,    p->dt == HC_DT_HALF,
+                    p->bias,       p->act};
     for (size_t r = r0; r < r1; r++) {
         int64_t b = (int64_t)r / w->oh, oy = (int64_t)r % w->oh, k0, k1;
         valid_rows(w, oy, &k0, &k1);
@@ -114,10 +115,6 @@ static void dw_worker(void *arg, int ith, int nth) {
         a.w = p->w + (size_t)k0 * (size_t)w->kw * p->cout;
         a.out = (uint8_t *)p->y + r * (size_t)w->ow * p->cout * esz;
         p->row(&a);
-        if (p->bias) {
-            hc_epi_args e = {a.out, p->cout, (size_t)w->ow, p->cout, p->bias, p->act, a.f16};
-            p->epi(&e);
-        }
     }
 }
 
@@ -189,7 +186,6 @@ hc_status hc_depthwise_run(hc_kernel_ctx *k) {
     if (!out_elems) return HC_OK;
     p.mult = (size_t)f->dims[3];
     p.cout = (size_t)cout;
-    p.epi = hc_epi_for(k->cpu);
     if ((st = hc_epi_check(k, cout, &p.bias, &p.act))) return st;
     float *wcopy = NULL, *xt = NULL, *yt = NULL;
     p.w = f->data;
