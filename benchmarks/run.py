@@ -243,32 +243,28 @@ def markdown(res):
 
 ANALYSIS = """## Why targets are missed
 
-Measured on this machine with `halfcast run --threads 1 --time N`, perf stat/record and
-/usr/bin/time, on the tree after commit 4dee494 (conv epilogue fusion, in-place element-wise).
+Measured on this machine with `halfcast run --time N`, perf stat/record and a small program
+on the public API counting page faults, on the tree of commit 3cd5e41 (huge-page buffer slabs,
+epilogue folded into the microkernel stores).
 
-* **ready (load->ready) >= 20x OpenCV: missed.** halfcast's *load* (open + prepare, 2-4 ms) is
-  12-48x faster than OpenCV's readNet + setInput ("load only"), but its *first run* still costs
-  about twice a steady run (single thread: blazeface 19 vs 8 ms, fpnlite 51 vs 28 ms, the face
-  model 49 vs 23 ms), so its ready time is 10-30 ms; 20x would need ready <= 3-11 ms, i.e. a
-  first run no slower than a steady one. What the first run pays for: first touch of the
-  activation buffers (a whole process takes ~1.0k / 1.5k / 1.8k minor page faults for blazeface
-  / fpnlite / face, 0.4k for a process that loads fpnlite and runs nothing big; later runs add
-  ~0-100), and kernels writing into fresh memory run several times slower than in steady state
-  (e.g. the face model's Dequantize, hc_arr_dequant_u8_avx2, is 11x slower in the first run).
-  Before commit 4dee494 the first run cost 4-9x a steady one (fpnlite: 9.6k faults).
-  Ways out, for the executor: compute constant sub-graphs once at prepare (the face model
-  re-runs its 103 Dequantize ops on its uint8 weights in every run: ~4% of a steady run), and
-  reuse one liveness-planned arena so fewer fresh pages are touched.
-* **fp16 <= 1.0x fp32 steady: missed on most models.** CPU time per steady run (user+sys,
-  single thread; steadier than wall-clock medians, which moved by +-30% between runs of this
-  script on the shared machine): blazeface fp16 11.0 vs fp32 8.7 ms (1.26x), face model 24.2
-  vs 22.3 (1.09x), faceboxes 33.5 vs 28.5 (1.17x), fpnlite 25.5 vs 26.7 (0.96x). The fp16
-  kernels convert to fp32 and use the same fp32 FMA microkernel: in the fp16 blazeface run
-  `hc_f16_to_f32_avx512` is 15.7% and `hc_f32_to_f16_avx512` 4.9% of the samples, the whole
-  difference. This CPU has no AVX512-FP16 arithmetic, so fp16 only saves memory traffic, which
-  these small models do not need; fp16 compute only pays with native fp16 FMA (AVX512-FP16,
-  ARM FP16) or on GPUs.
-* halfcast fp32 vs OpenCV steady latency: met (about 0.5x).
+* **ready (load->ready) >= 20x OpenCV: missed (about 5x).** halfcast's *load* (open +
+  prepare, 2-4 ms) is 10-45x faster than OpenCV's readNet + setInput ("load only"). The first
+  run now costs little more than a steady one on blazeface (single thread: first 7.5-8 ms,
+  steady 6-6.5 ms; it was 21 ms before the runtime buffers were carved from huge-page slabs,
+  which took the first run's page faults from ~770 to ~220), so blazeface's ready time is
+  ~8 ms against OpenCV's ~38 ms. 20x would need ready <= 2 ms: load plus a first run with
+  nothing left to set up, i.e. faster than one steady inference, which no in-process design
+  reaches without caching prepared state across processes. For the face model the fp32 first
+  run (47 ms vs 14 steady) still recomputes its 103 Dequantize ops on uint8 weights into fresh
+  memory; computing constant sub-graphs once at prepare is the way out (not done).
+* **fp16 <= 1.0x fp32 steady: met on one thread, missed on two for the small models.** With
+  one thread blazeface runs fp16 5.6-6.6 ms vs fp32 6.0-6.2 ms; with two, fp32 scales better
+  (3.6 vs 4.6 ms, perf stat over 300 runs). The fp16 kernels convert activations to fp32 and
+  use the same fp32 FMA microkernels: `hc_f16_to_f32_avx512` is ~14% of the fp16 samples. This
+  CPU has no AVX512-FP16 arithmetic, so fp16 only saves memory traffic, which these small
+  models do not need; fp16 compute pays with native fp16 FMA (AVX512-FP16, ARM FP16) or GPUs.
+  On the larger models fp16 is at or near fp32 (fpnlite 1.02x, mtcnn 1.04x in the table).
+* halfcast fp32 vs OpenCV steady latency: met (about 0.35-0.5x).
 """
 
 

@@ -123,7 +123,10 @@ void hc_f32_to_f16_array(const hc_cpu *cpu, const void *src, uint16_t *dst, size
         hc_f32_to_f16_avx2(src, dst, n);
     else
         hc_f32_to_f16_scalar(src, dst, n);
-    if (stats) stats_of_pair(src, dst, n, stats);
+    if (stats && cpu && cpu->avx512)
+        hc_f16_stats_avx512(src, dst, n, stats);
+    else if (stats)
+        stats_of_pair(src, dst, n, stats);
 }
 
 void hc_f16_to_f32_array(const hc_cpu *cpu, const void *src, float *dst, size_t n) {

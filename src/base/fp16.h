@@ -40,4 +40,6 @@ void hc_f32_to_f16_avx2(const void *src, uint16_t *dst, size_t n);
 void hc_f16_to_f32_avx2(const void *src, float *dst, size_t n);
 void hc_f32_to_f16_avx512(const void *src, uint16_t *dst, size_t n);
 void hc_f16_to_f32_avx512(const void *src, float *dst, size_t n);
+/* Adds the hc_f16_stats counts of n converted values (src fp32, dst their fp16). */
+void hc_f16_stats_avx512(const void *src, const uint16_t *dst, size_t n, hc_f16_stats *st);
 #endif

@@ -9,6 +9,7 @@ static void model_release(hc_model *m) {
     hc_graph_fini(&m->g);
     hc_map_release(ctx, &m->map);
     hc_dealloc(ctx, m->owned);
+    hc_free_pages(ctx, m->owned_pages, m->owned_pages_len);
     hc_dealloc(ctx, m);
 }
 

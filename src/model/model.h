@@ -17,8 +17,10 @@ struct hc_model {
     hc_ctx *ctx;
     hc_graph g;
     hc_map map;     /* the input file, when read from one */
-    uint8_t *owned; /* bytes the model owns (text transcoded to binary, converter output) */
+    uint8_t *owned; /* bytes the model owns (text transcoded to binary) */
     size_t owned_n;
+    void *owned_pages; /* or a mapping it owns (converter output), hc_free_pages */
+    size_t owned_pages_len;
     hc_span bytes; /* the binary GraphDef the graph points into */
     hc_format format;
     char *path; /* arena copy of the path read from, or NULL */

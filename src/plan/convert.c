@@ -119,17 +119,25 @@ hc_status hc_plan_node_info(const hc_plan *p, size_t i, hc_plan_node *info) {
 static hc_status reread(hc_plan *p, const hc_model *in, hc_model **out) {
     hc_buf b;
     hc_buf_init(&b, p->ctx);
+    b.pages = true;
     hc_status s = hc_graphdef_write(&p->g, &b);
     if (s) {
         hc_buf_fini(&b);
         return s;
     }
-    size_t n;
-    uint8_t *bytes = hc_buf_take(&b, &n);
+    size_t n, map_len;
+    void *raw;
+    uint8_t *bytes = hc_buf_take_pages(&b, &n, &raw, &map_len);
     p->stats.bytes_out = n;
-    s = hc_model_from_bytes(p->ctx, hc_span_of(bytes, n), bytes, in->path, out);
-    if (!s) (*out)->format = in->format;
-    return s;
+    s = hc_model_from_bytes(p->ctx, hc_span_of(bytes, n), NULL, in->path, out);
+    if (s) {
+        hc_free_pages(p->ctx, raw, map_len);
+        return s;
+    }
+    (*out)->owned_pages = raw;
+    (*out)->owned_pages_len = map_len;
+    (*out)->format = in->format;
+    return HC_OK;
 }
 
 hc_status hc_convert(hc_ctx *ctx, const hc_model *in, const hc_convert_options *opts,
