@@ -247,24 +247,24 @@ Measured on this machine with `halfcast run --time N`, perf stat/record and a sm
 on the public API counting page faults, on the tree of commit 3cd5e41 (huge-page buffer slabs,
 epilogue folded into the microkernel stores).
 
-* **ready (load->ready) >= 20x OpenCV: missed (about 5x).** halfcast's *load* (open +
+* **ready (load->ready) >= 20x OpenCV: missed (3.5-7x across runs of this script).** halfcast's *load* (open +
   prepare, 2-4 ms) is 10-45x faster than OpenCV's readNet + setInput ("load only"). The first
   run now costs little more than a steady one on blazeface (single thread: first 7.5-8 ms,
   steady 6-6.5 ms; it was 21 ms before the runtime buffers were carved from huge-page slabs,
   which took the first run's page faults from ~770 to ~220), so blazeface's ready time is
-  ~8 ms against OpenCV's ~38 ms. 20x would need ready <= 2 ms: load plus a first run with
+  6-8 ms against OpenCV's 28-38 ms. 20x would need ready <= 2 ms: load plus a first run with
   nothing left to set up, i.e. faster than one steady inference, which no in-process design
   reaches without caching prepared state across processes. For the face model the fp32 first
   run (47 ms vs 14 steady) still recomputes its 103 Dequantize ops on uint8 weights into fresh
   memory; computing constant sub-graphs once at prepare is the way out (not done).
-* **fp16 <= 1.0x fp32 steady: met on one thread, missed on two for the small models.** With
-  one thread blazeface runs fp16 5.6-6.6 ms vs fp32 6.0-6.2 ms; with two, fp32 scales better
-  (3.6 vs 4.6 ms, perf stat over 300 runs). The fp16 kernels convert activations to fp32 and
-  use the same fp32 FMA microkernels: `hc_f16_to_f32_avx512` is ~14% of the fp16 samples. This
-  CPU has no AVX512-FP16 arithmetic, so fp16 only saves memory traffic, which these small
+* **fp16 <= 1.0x fp32 steady: missed.** With two threads fp16 takes 1.1-1.4x the fp32 time in
+  the table above (it moves by +-20% between runs of this script on the shared machine); with
+  one thread blazeface is about even (fp16 5.6-6.6 ms, fp32 6.0-6.2 ms). The fp16 kernels
+  convert activations to fp32 and use the same fp32 FMA microkernels: `hc_f16_to_f32_avx512`
+  is ~14% of the fp16 samples (perf record, blazeface, two threads), work fp32 does not have.
+  This CPU has no AVX512-FP16 arithmetic, so fp16 only saves memory traffic, which these small
   models do not need; fp16 compute pays with native fp16 FMA (AVX512-FP16, ARM FP16) or GPUs.
-  On the larger models fp16 is at or near fp32 (fpnlite 1.02x, mtcnn 1.04x in the table).
-* halfcast fp32 vs OpenCV steady latency: met (about 0.35-0.5x).
+* halfcast fp32 vs OpenCV steady latency: met (0.35-0.5x).
 """
 
 

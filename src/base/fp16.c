@@ -106,13 +106,17 @@ static void stats_of_pair(const uint8_t *src, const uint16_t *dst, size_t n, hc_
         sub += h != 0 && h < 0x400u;
         if (finite && x > maxbits) maxbits = x; /* positive floats order like their bits */
     }
-    float m;
-    memcpy(&m, &maxbits, 4);
-    st->overflow += over;
-    st->underflow += under;
-    st->subnormal += sub;
-    st->nonfinite += nonfinite;
-    if (m > st->max_abs) st->max_abs = m;
+    hc_f16_stats d = {over, under, sub, nonfinite, 0.0f};
+    memcpy(&d.max_abs, &maxbits, 4);
+    hc_f16_stats_add(st, &d);
+}
+
+void hc_f16_stats_add(hc_f16_stats *st, const hc_f16_stats *d) {
+    st->overflow += d->overflow;
+    st->underflow += d->underflow;
+    st->subnormal += d->subnormal;
+    st->nonfinite += d->nonfinite;
+    if (d->max_abs > st->max_abs) st->max_abs = d->max_abs;
 }
 
 void hc_f32_to_f16_array(const hc_cpu *cpu, const void *src, uint16_t *dst, size_t n,

@@ -17,6 +17,9 @@ typedef struct hc_f16_stats {
     float max_abs;      /* largest finite |x| seen */
 } hc_f16_stats;
 
+/* st += d (counts summed, the larger max_abs kept). */
+void hc_f16_stats_add(hc_f16_stats *st, const hc_f16_stats *d);
+
 uint16_t hc_f32_to_f16(float f);
 float hc_f16_to_f32(uint16_t h);
 

@@ -57,11 +57,7 @@ void hc_f16_stats_avx512(const void *src, const uint16_t *dst, size_t n, hc_f16_
         maxbits = _mm512_mask_max_epu32(maxbits, finite, maxbits, x);
     }
     uint32_t mb = _mm512_reduce_max_epu32(maxbits);
-    float m;
-    memcpy(&m, &mb, 4);
-    st->overflow += over;
-    st->underflow += under;
-    st->subnormal += sub;
-    st->nonfinite += nonfinite;
-    if (m > st->max_abs) st->max_abs = m;
+    hc_f16_stats d = {over, under, sub, nonfinite, 0.0f};
+    memcpy(&d.max_abs, &mb, 4);
+    hc_f16_stats_add(st, &d);
 }
