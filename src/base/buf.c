@@ -25,7 +25,7 @@ void hc_buf_fini(hc_buf *b) {
 static bool leave_pages(hc_buf *b, size_t cap) {
     uint8_t *p = hc_alloc(b->ctx, cap);
     if (!p) return false;
-    memcpy(p, b->p, b->n);
+    if (b->p && b->n) memcpy(p, b->p, b->n);
     hc_free_pages(b->ctx, b->map_raw, b->map_len);
     b->map_raw = NULL;
     b->map_len = 0;
