@@ -1,7 +1,8 @@
 /* analyze.c - the load-time work of a session: which nodes the outputs need, their order
  * (a cycle not closed by NextIteration is refused), the static frames of TF1 loops, input
  * slots and pending counts, kernel lookup and per-node preparation, and constants as views
- * into the model (no copies). */
+ * into the model (no copies). Constant sub-graphs are computed here once (fold.c) and the
+ * analysis redone with those nodes as constants. */
 #include "exec/exec.h"
 
 #include <stdio.h>
@@ -28,6 +29,11 @@ static uint8_t kind_of(hc_span op) {
     return HC_K_NORMAL;
 }
 
+/* Inputs node i waits for: none once it is folded into a constant. */
+static uint32_t n_inputs(const hc_session *s, uint32_t i) {
+    return s->kn[i].folded ? 0 : s->g->nodes[i].n_in;
+}
+
 /* Reverse reachability from the fetched nodes over data and control inputs. */
 static hc_status mark_needed(hc_session *s) {
     const hc_graph *g = s->g;
@@ -40,8 +46,9 @@ static hc_status mark_needed(hc_session *s) {
         if (!s->needed[n]) s->needed[n] = 1, stack[top++] = n;
     }
     while (top) {
-        const hc_node *n = &g->nodes[stack[--top]];
-        for (uint32_t k = 0; k < n->n_in; k++) {
+        uint32_t i = stack[--top];
+        const hc_node *n = &g->nodes[i];
+        for (uint32_t k = 0; k < n_inputs(s, i); k++) {
             uint32_t p = (uint32_t)n->in[k].node;
             if (!s->needed[p]) s->needed[p] = 1, stack[top++] = p;
         }
@@ -53,12 +60,12 @@ static hc_status make_edges(hc_session *s) {
     const hc_graph *g = s->g;
     size_t total = 0;
     for (uint32_t i = 0; i < g->n_nodes; i++)
-        if (s->needed[i]) total += g->nodes[i].n_in;
+        if (s->needed[i]) total += n_inputs(s, i);
     uint32_t *count = hc_arena_array(&s->arena, g->n_nodes + 1u, sizeof(uint32_t));
     s->oedges = hc_arena_array(&s->arena, total + 1, sizeof(hc_oedge));
     if (!count || !s->oedges) return HC_NOMEM;
     for (uint32_t i = 0; i < g->n_nodes; i++)
-        for (uint32_t k = 0; s->needed[i] && k < g->nodes[i].n_in; k++)
+        for (uint32_t k = 0; s->needed[i] && k < n_inputs(s, i); k++)
             count[g->nodes[i].in[k].node]++;
     uint32_t at = 0;
     for (uint32_t i = 0; i < g->n_nodes; i++) {
@@ -66,7 +73,7 @@ static hc_status make_edges(hc_session *s) {
         at += count[i];
     }
     for (uint32_t i = 0; i < g->n_nodes; i++)
-        for (uint32_t k = 0; s->needed[i] && k < g->nodes[i].n_in; k++) {
+        for (uint32_t k = 0; s->needed[i] && k < n_inputs(s, i); k++) {
             hc_edge e = g->nodes[i].in[k];
             s->oedges[s->kn[e.node].out_end++] = (hc_oedge){i, k, e.port};
         }
@@ -82,7 +89,7 @@ static hc_status topo_order(hc_session *s, uint32_t *order, uint32_t *n_order) {
     for (uint32_t i = 0; i < g->n_nodes; i++) {
         if (!s->needed[i]) continue;
         needed++;
-        for (uint32_t k = 0; k < g->nodes[i].n_in; k++)
+        for (uint32_t k = 0; k < n_inputs(s, i); k++)
             pend[i] += s->kn[g->nodes[i].in[k].node].kind != HC_K_NEXT;
         if (!pend[i]) order[tail++] = i;
     }
@@ -145,7 +152,7 @@ static hc_status assign_frames(hc_session *s, const uint32_t *order, uint32_t n_
         uint32_t i = order[o];
         const hc_node *n = &g->nodes[i];
         bool set = false;
-        for (uint32_t k = 0; k < n->n_in; k++) {
+        for (uint32_t k = 0; k < n_inputs(s, i); k++) {
             uint32_t p = (uint32_t)n->in[k].node;
             if (s->kn[p].kind == HC_K_NEXT && s->kn[i].kind == HC_K_MERGE) continue;
             uint32_t f = out_frame(s, p);
@@ -171,9 +178,9 @@ static hc_status layout_frames(hc_session *s, const uint32_t *order, uint32_t n_
         const hc_node *n = &g->nodes[i];
         k->local = f->n_nodes++;
         k->in_base = f->n_slots;
-        k->n_in = n->n_in;
-        f->n_slots += n->n_in;
-        for (uint32_t j = 0; j < n->n_in; j++)
+        k->n_in = n_inputs(s, i);
+        f->n_slots += k->n_in;
+        for (uint32_t j = 0; j < k->n_in; j++)
             k->n_ctrl += n->in[j].port < 0;
         k->n_data = k->n_in - k->n_ctrl;
         k->pending_init = k->kind == HC_K_MERGE ? k->n_ctrl : k->n_in;
@@ -224,9 +231,11 @@ static hc_status prepare_const(hc_session *s, uint32_t i) {
     return HC_OK;
 }
 
-static hc_status prepare_node(hc_session *s, uint32_t i) {
+hc_status hc_exec_prepare_node(hc_session *s, uint32_t i) {
     const hc_node *n = &s->g->nodes[i];
     hc_knode *k = &s->kn[i];
+    if (k->prepared) return HC_OK;
+    k->prepared = true;
     k->n_out = n->n_out;
     if (k->kind == HC_K_CONST) return prepare_const(s, i);
     if (k->kind != HC_K_NORMAL) return HC_OK;
@@ -255,12 +264,18 @@ hc_status hc_exec_analyze(hc_session *s) {
         s->kn[i].kind = kind_of(g->nodes[i].op);
         s->kn[i].feed = s->kn[i].fetch = -1;
     }
-    uint32_t n_order = 0;
+    uint32_t n_order = 0, folded = 0;
     if ((st = make_edges(s)) || (st = topo_order(s, order, &n_order))) return st;
+    if ((st = hc_exec_fold(s, order, n_order, &folded))) return st;
+    /* Folded nodes have no inputs now: what only they read is no longer needed. */
+    if (folded &&
+        ((st = mark_needed(s)) || (st = make_edges(s)) || (st = topo_order(s, order, &n_order))))
+        return st;
+    if (folded) hc_exec_unfold(s, false);
     if ((st = assign_frames(s, order, n_order)) || (st = layout_frames(s, order, n_order)))
         return st;
     for (uint32_t o = 0; o < n_order; o++)
-        if ((st = prepare_node(s, order[o]))) return st;
+        if ((st = hc_exec_prepare_node(s, order[o]))) return st;
     for (size_t i = 0; i < s->n_inputs; i++)
         s->kn[s->inputs[i].node].feed = (int32_t)i;
     for (size_t i = 0; i < s->n_outputs; i++) {

@@ -46,6 +46,8 @@ typedef struct hc_knode {
     int32_t fetch;               /* index into sess->outputs, else -1 */
     hc_val value;                /* Const: its value (a view into the model) */
     hc_epilogue *epi;            /* bias/activation folded into this node, or NULL */
+    bool prepared;               /* kernel looked up and prepared (or Const value made) */
+    bool folded; /* computed at load from constants (fold.c): now a Const owning value */
 } hc_knode;
 
 typedef struct hc_sframe {
@@ -140,6 +142,15 @@ struct hc_session {
 
 /* Static analysis (graph.c of the executor): needed set, frames, edges, pending counts. */
 hc_status hc_exec_analyze(hc_session *s);
+/* Prepare node i once: a Const's value view, or the kernel's lookup and prepare step. */
+hc_status hc_exec_prepare_node(hc_session *s, uint32_t i);
+/* Compute constant sub-graphs once (fold.c): nodes in `order` whose inputs are all constants
+ * and whose op is a pure one become Consts holding their result; *folded counts them. */
+hc_status hc_exec_fold(hc_session *s, const uint32_t *order, uint32_t n_order, uint32_t *folded);
+/* Release the results of folded nodes: all of them (before the session's buffers go), or
+ * only those no longer needed (an intermediate of a folded chain, e.g. the fp32 values a
+ * folded Cast made fp16). */
+void hc_exec_unfold(hc_session *s, bool all);
 /* Fold BiasAdd (+ Relu/Relu6) into the conv/matmul before them (analyze's last step). */
 hc_status hc_exec_fuse(hc_session *s);
 /* Kernel lookup over the op families; NULL when no family has the op. */

@@ -284,8 +284,9 @@ static hc_status execute(hc_session *s, hc_task t, hc_iter *it, hc_val *in, hc_v
                          uint8_t *port_dead) {
     const hc_knode *k = &s->kn[t.node];
     switch (k->kind) {
-    case HC_K_CONST:
+    case HC_K_CONST: /* a folded one owns a buffer: the run takes its own reference */
         out[0] = k->value;
+        hc_val_retain(&out[0]);
         return HC_OK;
     case HC_K_PLACEHOLDER:
         out[0] = s->inputs[k->feed].val;
@@ -340,7 +341,7 @@ static hc_status execute(hc_session *s, hc_task t, hc_iter *it, hc_val *in, hc_v
 /* Merge reads its inputs by index, so its data inputs keep their positions. */
 static void gather(hc_session *s, const hc_knode *k, hc_iter *it, const hc_node *n, hc_val *in) {
     uint32_t j = 0;
-    for (uint32_t i = 0; i < n->n_in; i++) {
+    for (uint32_t i = 0; i < k->n_in; i++) { /* a folded node has none left */
         if (n->in[i].port < 0) continue;
         in[j++] = it->slots[k->in_base + i];
         memset(&it->slots[k->in_base + i], 0, sizeof(hc_val));
