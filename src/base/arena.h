@@ -16,6 +16,8 @@ typedef struct hc_arena {
 } hc_arena;
 
 void hc_arena_init(hc_arena *a, hc_ctx *ctx);
+/* Unmap the context's current chunk if no arena block lives in it (hc_ctx_free). */
+void hc_arena_chunk_drop(hc_ctx *ctx);
 void hc_arena_fini(hc_arena *a);
 /* 16-byte aligned, zeroed. NULL (with HC_NOMEM/HC_LIMIT recorded) on failure. */
 void *hc_arena_alloc(hc_arena *a, size_t n);

@@ -2,6 +2,7 @@
 /* MAP_ANONYMOUS and madvise for the page-backed buffers */
 #define _DEFAULT_SOURCE
 #include "base/ctx.h"
+#include "base/arena.h"
 #include "base/cpu.h"
 #include "base/pool.h"
 
@@ -33,6 +34,7 @@ hc_status hc_ctx_new(hc_ctx **out) {
 void hc_ctx_free(hc_ctx *ctx) {
     if (!ctx) return;
     hc_pool_free(ctx->pool);
+    hc_arena_chunk_drop(ctx);
     free(ctx);
 }
 
@@ -55,6 +57,7 @@ void hc_ctx_clear(hc_ctx *ctx) {
 }
 
 void hc_ctx_set_allocator(hc_ctx *ctx, const hc_allocator *a) {
+    hc_arena_chunk_drop(ctx); /* it came from the allocator being replaced */
     if (a && a->alloc && a->free) {
         ctx->alloc = *a;
     } else {

@@ -15,6 +15,7 @@ typedef struct hc_cpu {
 } hc_cpu;
 
 struct hc_pool;
+struct hc_chunk;
 
 struct hc_ctx {
     hc_status status;
@@ -27,7 +28,8 @@ struct hc_ctx {
     uint64_t fail_at;
     hc_cpu cpu;
     int threads;
-    struct hc_pool *pool; /* worker threads, made on first use */
+    struct hc_pool *pool;   /* worker threads, made on first use */
+    struct hc_chunk *chunk; /* where arena blocks are carved now (arena.c) */
     hc_progress_fn progress;
     void *progress_user;
     bool sync; /* fsync written files before the rename (durable across power loss) */

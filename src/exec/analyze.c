@@ -285,5 +285,6 @@ hc_status hc_exec_analyze(hc_session *s) {
             return fail_node(s, n, HC_UNSUPPORTED, "is inside a loop and cannot be an output");
     }
     /* Fetches are known now, so folding never hides a value someone asked for. */
-    return hc_exec_fuse(s);
+    if ((st = hc_exec_fuse(s))) return st;
+    return hc_exec_make_root_iter(s);
 }

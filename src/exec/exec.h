@@ -59,12 +59,15 @@ typedef struct hc_sframe {
     uint32_t n_exits;
     uint32_t *sources; /* nodes of this frame with nothing to wait for */
     uint32_t n_sources;
-    uint32_t *nodes; /* local index -> graph node */
+    uint32_t *nodes;       /* local index -> graph node */
+    struct hc_iter *spare; /* iterations of this frame kept for reuse (run.c) */
+    uint32_t n_spare;
 } hc_sframe;
 
 typedef struct hc_frame hc_frame;
 
-typedef struct hc_iter {
+typedef struct hc_iter hc_iter;
+struct hc_iter {
     hc_val *slots;
     uint8_t *slot_dead; /* per slot: a dead value arrived */
     int32_t *pending;   /* per local node */
@@ -73,7 +76,9 @@ typedef struct hc_iter {
     uint8_t *fired;     /* per local node: already scheduled in this iteration */
     uint32_t outstanding;
     hc_frame *children; /* frame instances entered from this iteration */
-} hc_iter;
+    hc_iter *next_spare;
+    bool in_arena; /* made at load in the session's arena (the root frame's): never freed */
+};
 
 struct hc_frame {
     uint32_t sframe;
@@ -158,6 +163,10 @@ const hc_kernel *hc_exec_find_kernel(hc_span op);
 /* The scheduler: run the graph once with the inputs set. */
 hc_status hc_exec_run(hc_session *s);
 void hc_exec_reset(hc_session *s);
+/* Free the iterations kept for reuse (hc_session_free). */
+void hc_exec_free_spares(hc_session *s);
+/* Make the root frame's iteration at load, in the session's arena (analyze's last step). */
+hc_status hc_exec_make_root_iter(hc_session *s);
 
 /* Buffers. */
 hc_rtbuf *hc_rtbuf_new(hc_session *s, size_t bytes);

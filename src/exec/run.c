@@ -28,7 +28,35 @@ static hc_status push(hc_session *s, hc_frame *f, uint32_t iter, uint32_t node) 
     return HC_OK;
 }
 
-static hc_iter *iter_alloc(hc_session *s, const hc_sframe *sf) {
+/* Iterations a frame keeps for reuse: the root frame's arrays of a large graph are a few
+ * hundred KiB, and fresh memory each run is a page fault per 4 KiB. */
+#define MAX_SPARE 16
+
+static void iter_init(hc_session *s, const hc_sframe *sf, hc_iter *it) {
+    for (uint32_t l = 0; l < sf->n_nodes; l++) {
+        it->pending[l] = (int32_t)s->kn[sf->nodes[l]].pending_init;
+        it->merge[l] = -1;
+    }
+}
+
+/* A spare iteration of the frame, cleared (its slots were released when it was retired). */
+static hc_iter *iter_reuse(hc_session *s, hc_sframe *sf) {
+    hc_iter *it = sf->spare;
+    sf->spare = it->next_spare;
+    sf->n_spare--;
+    size_t ns = sf->n_slots + 1u, nn = sf->n_nodes + 1u;
+    memset(it->slot_dead, 0, ns);
+    memset(it->dead, 0, nn * sizeof *it->dead);
+    memset(it->fired, 0, nn);
+    it->outstanding = 0;
+    it->children = NULL;
+    it->next_spare = NULL;
+    iter_init(s, sf, it);
+    return it;
+}
+
+static hc_iter *iter_alloc(hc_session *s, hc_sframe *sf) {
+    if (sf->spare) return iter_reuse(s, sf);
     hc_iter *it = hc_calloc(s->ctx, 1, sizeof *it);
     if (!it) return NULL;
     size_t ns = sf->n_slots + 1u, nn = sf->n_nodes + 1u;
@@ -40,17 +68,33 @@ static hc_iter *iter_alloc(hc_session *s, const hc_sframe *sf) {
     it->fired = hc_calloc(s->ctx, nn, 1);
     if (!it->slots || !it->slot_dead || !it->pending || !it->dead || !it->merge || !it->fired)
         return it; /* caller frees via iter_free on NULL members */
-    for (uint32_t l = 0; l < sf->n_nodes; l++) {
-        it->pending[l] = (int32_t)s->kn[sf->nodes[l]].pending_init;
-        it->merge[l] = -1;
-    }
+    iter_init(s, sf, it);
     return it;
 }
 
-static void iter_free(hc_session *s, const hc_sframe *sf, hc_iter *it) {
-    if (!it) return;
-    for (uint32_t k = 0; it->slots && k < sf->n_slots; k++)
-        hc_val_release(s, &it->slots[k]);
+hc_status hc_exec_make_root_iter(hc_session *s) {
+    hc_sframe *sf = &s->frames[0];
+    size_t ns = sf->n_slots + 1u, nn = sf->n_nodes + 1u;
+    hc_arena *a = &s->arena;
+    hc_iter *it = hc_arena_alloc(a, sizeof *it);
+    if (!it) return HC_NOMEM;
+    it->slots = hc_arena_array(a, ns, sizeof *it->slots);
+    it->slot_dead = hc_arena_alloc(a, ns);
+    it->pending = hc_arena_array(a, nn, sizeof *it->pending);
+    it->dead = hc_arena_array(a, nn, sizeof *it->dead);
+    it->merge = hc_arena_array(a, nn, sizeof *it->merge);
+    it->fired = hc_arena_alloc(a, nn);
+    if (!it->slots || !it->slot_dead || !it->pending || !it->dead || !it->merge || !it->fired)
+        return HC_NOMEM;
+    it->in_arena = true;
+    it->next_spare = sf->spare;
+    sf->spare = it;
+    sf->n_spare++;
+    return HC_OK;
+}
+
+static void iter_dealloc(hc_session *s, hc_iter *it) {
+    if (it->in_arena) return;
     hc_dealloc(s->ctx, it->slots);
     hc_dealloc(s->ctx, it->slot_dead);
     hc_dealloc(s->ctx, it->pending);
@@ -58,6 +102,33 @@ static void iter_free(hc_session *s, const hc_sframe *sf, hc_iter *it) {
     hc_dealloc(s->ctx, it->merge);
     hc_dealloc(s->ctx, it->fired);
     hc_dealloc(s->ctx, it);
+}
+
+/* Retire an iteration: its values are released and it is kept for the frame's next one. */
+static void iter_free(hc_session *s, hc_sframe *sf, hc_iter *it) {
+    if (!it) return;
+    for (uint32_t k = 0; it->slots && k < sf->n_slots; k++)
+        hc_val_release(s, &it->slots[k]);
+    bool whole = it->slots && it->slot_dead && it->pending && it->dead && it->merge && it->fired;
+    if (!whole || (sf->n_spare >= MAX_SPARE && !it->in_arena)) {
+        iter_dealloc(s, it);
+        return;
+    }
+    it->next_spare = sf->spare;
+    sf->spare = it;
+    sf->n_spare++;
+}
+
+void hc_exec_free_spares(hc_session *s) {
+    for (uint32_t f = 0; s->frames && f < s->n_frames; f++) {
+        hc_sframe *sf = &s->frames[f];
+        while (sf->spare) {
+            hc_iter *it = sf->spare;
+            sf->spare = it->next_spare;
+            iter_dealloc(s, it);
+        }
+        sf->n_spare = 0;
+    }
 }
 
 static hc_status deliver(hc_session *s, hc_frame *f, uint32_t iter, uint32_t dst, uint32_t input,
@@ -79,7 +150,7 @@ static hc_status feed_invariants(hc_session *s, hc_frame *f, uint32_t iter, uint
 }
 
 static hc_status get_iter(hc_session *s, hc_frame *f, uint32_t iter, hc_iter **out) {
-    const hc_sframe *sf = &s->frames[f->sframe];
+    hc_sframe *sf = &s->frames[f->sframe];
     while (f->n_iters <= iter) {
         if (f->n_iters == f->cap_iters) {
             uint32_t cap = f->cap_iters ? f->cap_iters * 2 : 4;
@@ -193,7 +264,7 @@ static hc_status target(hc_session *s, hc_frame *f, uint32_t iter, uint32_t node
         if (dead) *tf = NULL;
         *titer = f->parent_iter;
         if (!dead) {
-            const hc_sframe *sf = &s->frames[f->sframe];
+            hc_sframe *sf = &s->frames[f->sframe];
             for (uint32_t j = 0; j < sf->n_exits; j++)
                 if (sf->exits[j] == node) f->exit_live[j] = 1;
             *tf = f->parent;
@@ -384,7 +455,7 @@ static hc_status run_task(hc_session *s, hc_task t) {
 /* Dead values for Exits that never saw a live one, then the frame goes. */
 static hc_status finish_frames(hc_session *s, hc_frame *f) {
     while (f != s->root && f->outstanding == 0 && f->pending_enters == 0) {
-        const hc_sframe *sf = &s->frames[f->sframe];
+        hc_sframe *sf = &s->frames[f->sframe];
         hc_frame *parent = f->parent;
         uint32_t piter = f->parent_iter;
         for (uint32_t j = 0; j < sf->n_exits; j++) {
@@ -412,7 +483,7 @@ static hc_status finish_frames(hc_session *s, hc_frame *f) {
 }
 
 static void frame_free(hc_session *s, hc_frame *f) {
-    const hc_sframe *sf = &s->frames[f->sframe];
+    hc_sframe *sf = &s->frames[f->sframe];
     for (uint32_t k = 0; k < f->n_iters; k++) {
         hc_frame *c = f->iters[k]->children;
         while (c) {

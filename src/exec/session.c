@@ -52,6 +52,7 @@ static hc_status add_inputs(hc_session *s) {
 void hc_session_free(hc_session *s) {
     if (!s) return;
     hc_exec_reset(s);
+    hc_exec_free_spares(s);
     for (size_t i = 0; i < s->n_outputs; i++)
         hc_val_release(s, &s->outputs[i].val);
     hc_exec_unfold(s, true);

@@ -10,22 +10,39 @@ void hc_graph_init(hc_graph *g, hc_ctx *ctx) {
 }
 
 void hc_graph_fini(hc_graph *g) {
-    hc_dealloc(g->ctx, g->nodes);
+    if (!g->nodes_in_arena) hc_dealloc(g->ctx, g->nodes);
     hc_dealloc(g->ctx, g->index);
     hc_arena_fini(&g->arena);
     memset(g, 0, sizeof *g);
+}
+
+/* Node storage for cap nodes, the n_nodes already there moved over. The first array (a
+ * reader reserves the exact count) lives in the arena, whose memory is cheap to fault in;
+ * a later growth (a converter adding casts) moves to the allocator. */
+static hc_status nodes_resize(hc_graph *g, uint32_t cap) {
+    size_t bytes = (size_t)cap * sizeof(hc_node);
+    if (!g->nodes) {
+        g->nodes = hc_arena_alloc_raw(&g->arena, bytes);
+        if (!g->nodes) return HC_NOMEM;
+        g->nodes_in_arena = true;
+        g->cap_nodes = cap;
+        return HC_OK;
+    }
+    hc_node *p = hc_alloc(g->ctx, bytes);
+    if (!p) return HC_NOMEM;
+    memcpy(p, g->nodes, (size_t)g->n_nodes * sizeof *p);
+    if (!g->nodes_in_arena) hc_dealloc(g->ctx, g->nodes);
+    g->nodes = p;
+    g->nodes_in_arena = false;
+    g->cap_nodes = cap;
+    return HC_OK;
 }
 
 hc_status hc_graph_reserve(hc_graph *g, uint32_t n) {
     if (n <= g->cap_nodes) return HC_OK;
     if (n > HC_MAX_NODES)
         return hc_fail(g->ctx, HC_LIMIT, NULL, "more than %u nodes", HC_MAX_NODES);
-    hc_node *p =
-        hc_realloc(g->ctx, g->nodes, (size_t)g->n_nodes * sizeof *p, (size_t)n * sizeof *p);
-    if (!p) return HC_NOMEM;
-    g->nodes = p;
-    g->cap_nodes = n;
-    return HC_OK;
+    return nodes_resize(g, n);
 }
 
 int32_t hc_graph_add_node(hc_graph *g) {
@@ -33,14 +50,8 @@ int32_t hc_graph_add_node(hc_graph *g) {
         hc_fail(g->ctx, HC_LIMIT, NULL, "more than %u nodes", HC_MAX_NODES);
         return -1;
     }
-    if (g->n_nodes == g->cap_nodes) {
-        uint32_t cap = g->cap_nodes ? g->cap_nodes * 2 : 256;
-        hc_node *p =
-            hc_realloc(g->ctx, g->nodes, (size_t)g->n_nodes * sizeof *p, (size_t)cap * sizeof *p);
-        if (!p) return -1;
-        g->nodes = p;
-        g->cap_nodes = cap;
-    }
+    if (g->n_nodes == g->cap_nodes && nodes_resize(g, g->cap_nodes ? g->cap_nodes * 2 : 256))
+        return -1;
     hc_node *n = &g->nodes[g->n_nodes];
     memset(n, 0, sizeof *n);
     n->follow_head = n->follow_next = -1;

@@ -120,7 +120,8 @@ typedef struct hc_graph {
     hc_arena arena;
     hc_node *nodes;
     uint32_t n_nodes, cap_nodes;
-    uint32_t *index; /* open addressing: node index + 1, 0 = empty */
+    bool nodes_in_arena; /* the first reservation: in the arena, not freed on its own */
+    uint32_t *index;     /* open addressing: node index + 1, 0 = empty */
     uint32_t index_cap;
     /* GraphDef fields other than nodes (library, versions, unknown), verbatim, tag included,
      * in file order; top_pos[i] is the number of nodes read before field i, so the writer
