@@ -243,28 +243,35 @@ def markdown(res):
 
 ANALYSIS = """## Why targets are missed
 
-Measured on this machine with `halfcast run --time N`, perf stat/record and a small program
-on the public API counting page faults, on the tree of commit 3cd5e41 (huge-page buffer slabs,
-epilogue folded into the microkernel stores).
+Measured on this machine with `halfcast run --time N`, perf stat/record, and small programs
+on the public API (phase times and page faults of a fresh process) and on mmap/read, on the
+tree that made the tables above.
 
-* **ready (load->ready) >= 20x OpenCV: missed (3.5-7x across runs of this script).** halfcast's *load* (open +
-  prepare, 2-4 ms) is 10-45x faster than OpenCV's readNet + setInput ("load only"). The first
-  run now costs little more than a steady one on blazeface (single thread: first 7.5-8 ms,
-  steady 6-6.5 ms; it was 21 ms before the runtime buffers were carved from huge-page slabs,
-  which took the first run's page faults from ~770 to ~220), so blazeface's ready time is
-  6-8 ms against OpenCV's 28-38 ms. 20x would need ready <= 2 ms: load plus a first run with
-  nothing left to set up, i.e. faster than one steady inference, which no in-process design
-  reaches without caching prepared state across processes. For the face model the fp32 first
-  run (47 ms vs 14 steady) still recomputes its 103 Dequantize ops on uint8 weights into fresh
-  memory; computing constant sub-graphs once at prepare is the way out (not done).
-* **fp16 <= 1.0x fp32 steady: missed.** With two threads fp16 takes 1.1-1.4x the fp32 time in
-  the table above (it moves by +-20% between runs of this script on the shared machine); with
-  one thread blazeface is about even (fp16 5.6-6.6 ms, fp32 6.0-6.2 ms). The fp16 kernels
-  convert activations to fp32 and use the same fp32 FMA microkernels: `hc_f16_to_f32_avx512`
-  is ~14% of the fp16 samples (perf record, blazeface, two threads), work fp32 does not have.
-  This CPU has no AVX512-FP16 arithmetic, so fp16 only saves memory traffic, which these small
-  models do not need; fp16 compute pays with native fp16 FMA (AVX512-FP16, ARM FP16) or GPUs.
-* halfcast fp32 vs OpenCV steady latency: met (0.35-0.5x).
+* **ready (load->ready) >= 20x OpenCV: missed (5.5x blazeface, 10.3x face in this run; it
+  was 4.1x / 3.6x before the changes below).** What changed: constant sub-graphs are computed
+  once when the session is made (the face model's 103 Dequantize nodes no longer run per
+  inference: its first run went from 59 to 19 ms, steady from 14 to 10 ms); the index a model
+  and a session build is carved from 2 MiB huge-page chunks instead of malloc (on this VM
+  every fresh 4 KiB page costs 15-20 us to fault in, a whole 2 MiB huge page ~0.2 ms: the FPN
+  model's open + prepare went from ~9 to ~5 ms in a fresh process, prepare alone 2.2 -> 0.45
+  ms); the root frame's iteration is made at load and reused (FPN: 39 page faults per run ->
+  0). What is left of the first run's extra cost is mostly the weights themselves: they are used
+  in place from the mapping (zero copy, as issue 3 asks), and on this VM the first touch of
+  each 4 KiB page of a mapping in a new process costs ~2 us even with the page tables
+  populated (a nested page walk that misses every cache: FPN file, 12.2 MB = 2988 pages,
+  first pass 5-6.5 ms, second pass 0.05 ms; read() into a huge-page buffer would take 3.5 ms,
+  but that is a copy). This is why the fp32 files, twice the pages, have the larger ready
+  times in the table. For blazeface 20x means ready <= 1.5 ms against OpenCV's 30 ms: load
+  is 1.2 ms, so the first run would have to cost no more than 0.3 ms over a steady one;
+  touching its 143 weight pages is 0.4 ms, starting and waking the second thread more.
+* **fp16 <= 1.0x fp32 steady: missed (1.2-1.4x with two threads).** With one thread the
+  fp16 blazeface process takes 1.12x the fp32 one's CPU samples (perf record, 300 runs each).
+  The fp16 kernels convert activations to fp32 and use the same fp32 FMA microkernels:
+  `hc_f16_to_f32_avx512` is 16% of the fp16 samples, work fp32 does not have (the depthwise
+  kernel is faster in fp16, the GEMM microkernel the same). This CPU has no AVX512-FP16
+  arithmetic, so fp16 only saves memory traffic, which these small models do not need; fp16
+  compute pays with native fp16 FMA (AVX512-FP16, ARM FP16) or GPUs.
+* halfcast fp32 vs OpenCV steady latency: met (0.37-0.40x).
 """
 
 
