@@ -271,7 +271,6 @@ hc_status hc_exec_analyze(hc_session *s) {
     if (folded &&
         ((st = mark_needed(s)) || (st = make_edges(s)) || (st = topo_order(s, order, &n_order))))
         return st;
-    if (folded) hc_exec_unfold(s, false);
     if ((st = assign_frames(s, order, n_order)) || (st = layout_frames(s, order, n_order)))
         return st;
     for (uint32_t o = 0; o < n_order; o++)

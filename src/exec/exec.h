@@ -152,10 +152,9 @@ hc_status hc_exec_prepare_node(hc_session *s, uint32_t i);
 /* Compute constant sub-graphs once (fold.c): nodes in `order` whose inputs are all constants
  * and whose op is a pure one become Consts holding their result; *folded counts them. */
 hc_status hc_exec_fold(hc_session *s, const uint32_t *order, uint32_t n_order, uint32_t *folded);
-/* Release the results of folded nodes: all of them (before the session's buffers go), or
- * only those no longer needed (an intermediate of a folded chain, e.g. the fp32 values a
- * folded Cast made fp16). */
-void hc_exec_unfold(hc_session *s, bool all);
+/* Release the results of folded nodes (before the session's buffers go). A folded value
+ * nothing reads at run time was already released when its last consumer folded. */
+void hc_exec_unfold(hc_session *s);
 /* Fold BiasAdd (+ Relu/Relu6) into the conv/matmul before them (analyze's last step). */
 hc_status hc_exec_fuse(hc_session *s);
 /* Kernel lookup over the op families; NULL when no family has the op. */

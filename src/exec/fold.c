@@ -106,8 +106,8 @@ hc_status hc_exec_fold(hc_session *s, const uint32_t *order, uint32_t n_order, u
     return HC_OK;
 }
 
-void hc_exec_unfold(hc_session *s, bool all) {
+void hc_exec_unfold(hc_session *s) {
     if (!s->kn) return;
     for (uint32_t i = 0; i < s->g->n_nodes; i++)
-        if (s->kn[i].folded && (all || !s->needed[i])) hc_val_release(s, &s->kn[i].value);
+        if (s->kn[i].folded) hc_val_release(s, &s->kn[i].value);
 }

@@ -32,60 +32,64 @@ static hc_status push(hc_session *s, hc_frame *f, uint32_t iter, uint32_t node) 
  * hundred KiB, and fresh memory each run is a page fault per 4 KiB. */
 #define MAX_SPARE 16
 
-static void iter_init(hc_session *s, const hc_sframe *sf, hc_iter *it) {
+/* An iteration is one block: the hc_iter, then its arrays (the hc_val slots first and the
+ * byte arrays last, so every array is aligned). */
+static size_t iter_bytes(const hc_sframe *sf) {
+    size_t ns = sf->n_slots + 1u, nn = sf->n_nodes + 1u;
+    return sizeof(hc_iter) + ns * (sizeof(hc_val) + 1) + nn * (3 * sizeof(int32_t) + 1);
+}
+
+/* Point the arrays into the zeroed block p of iter_bytes(sf) bytes. */
+static hc_iter *iter_carve(void *p, const hc_sframe *sf) {
+    size_t ns = sf->n_slots + 1u, nn = sf->n_nodes + 1u;
+    hc_iter *it = p;
+    uint8_t *q = (uint8_t *)(it + 1);
+    it->slots = (hc_val *)(void *)q;
+    q += ns * sizeof(hc_val);
+    it->pending = (int32_t *)(void *)q;
+    it->dead = it->pending + nn;
+    it->merge = it->dead + nn;
+    q += nn * 3 * sizeof(int32_t);
+    it->slot_dead = q;
+    it->fired = q + ns;
+    return it;
+}
+
+/* Ready an iteration to run: counts from the static frame, nothing dead or fired yet. Its
+ * slots are empty (zero when new, released when it was retired). */
+static void iter_start(hc_session *s, const hc_sframe *sf, hc_iter *it) {
+    memset(it->slot_dead, 0, sf->n_slots + 1u);
+    memset(it->dead, 0, (sf->n_nodes + 1u) * sizeof *it->dead);
+    memset(it->fired, 0, sf->n_nodes + 1u);
     for (uint32_t l = 0; l < sf->n_nodes; l++) {
         it->pending[l] = (int32_t)s->kn[sf->nodes[l]].pending_init;
         it->merge[l] = -1;
     }
-}
-
-/* A spare iteration of the frame, cleared (its slots were released when it was retired). */
-static hc_iter *iter_reuse(hc_session *s, hc_sframe *sf) {
-    hc_iter *it = sf->spare;
-    sf->spare = it->next_spare;
-    sf->n_spare--;
-    size_t ns = sf->n_slots + 1u, nn = sf->n_nodes + 1u;
-    memset(it->slot_dead, 0, ns);
-    memset(it->dead, 0, nn * sizeof *it->dead);
-    memset(it->fired, 0, nn);
     it->outstanding = 0;
     it->children = NULL;
     it->next_spare = NULL;
-    iter_init(s, sf, it);
-    return it;
 }
 
+/* A spare iteration of the frame, or a new one. */
 static hc_iter *iter_alloc(hc_session *s, hc_sframe *sf) {
-    if (sf->spare) return iter_reuse(s, sf);
-    hc_iter *it = hc_calloc(s->ctx, 1, sizeof *it);
-    if (!it) return NULL;
-    size_t ns = sf->n_slots + 1u, nn = sf->n_nodes + 1u;
-    it->slots = hc_calloc(s->ctx, ns, sizeof *it->slots);
-    it->slot_dead = hc_calloc(s->ctx, ns, 1);
-    it->pending = hc_calloc(s->ctx, nn, sizeof *it->pending);
-    it->dead = hc_calloc(s->ctx, nn, sizeof *it->dead);
-    it->merge = hc_calloc(s->ctx, nn, sizeof *it->merge);
-    it->fired = hc_calloc(s->ctx, nn, 1);
-    if (!it->slots || !it->slot_dead || !it->pending || !it->dead || !it->merge || !it->fired)
-        return it; /* caller frees via iter_free on NULL members */
-    iter_init(s, sf, it);
+    hc_iter *it = sf->spare;
+    if (it) {
+        sf->spare = it->next_spare;
+        sf->n_spare--;
+    } else {
+        void *p = hc_calloc(s->ctx, 1, iter_bytes(sf));
+        if (!p) return NULL;
+        it = iter_carve(p, sf);
+    }
+    iter_start(s, sf, it);
     return it;
 }
 
 hc_status hc_exec_make_root_iter(hc_session *s) {
     hc_sframe *sf = &s->frames[0];
-    size_t ns = sf->n_slots + 1u, nn = sf->n_nodes + 1u;
-    hc_arena *a = &s->arena;
-    hc_iter *it = hc_arena_alloc(a, sizeof *it);
-    if (!it) return HC_NOMEM;
-    it->slots = hc_arena_array(a, ns, sizeof *it->slots);
-    it->slot_dead = hc_arena_alloc(a, ns);
-    it->pending = hc_arena_array(a, nn, sizeof *it->pending);
-    it->dead = hc_arena_array(a, nn, sizeof *it->dead);
-    it->merge = hc_arena_array(a, nn, sizeof *it->merge);
-    it->fired = hc_arena_alloc(a, nn);
-    if (!it->slots || !it->slot_dead || !it->pending || !it->dead || !it->merge || !it->fired)
-        return HC_NOMEM;
+    void *p = hc_arena_alloc(&s->arena, iter_bytes(sf));
+    if (!p) return HC_NOMEM;
+    hc_iter *it = iter_carve(p, sf);
     it->in_arena = true;
     it->next_spare = sf->spare;
     sf->spare = it;
@@ -94,23 +98,15 @@ hc_status hc_exec_make_root_iter(hc_session *s) {
 }
 
 static void iter_dealloc(hc_session *s, hc_iter *it) {
-    if (it->in_arena) return;
-    hc_dealloc(s->ctx, it->slots);
-    hc_dealloc(s->ctx, it->slot_dead);
-    hc_dealloc(s->ctx, it->pending);
-    hc_dealloc(s->ctx, it->dead);
-    hc_dealloc(s->ctx, it->merge);
-    hc_dealloc(s->ctx, it->fired);
-    hc_dealloc(s->ctx, it);
+    if (!it->in_arena) hc_dealloc(s->ctx, it);
 }
 
 /* Retire an iteration: its values are released and it is kept for the frame's next one. */
 static void iter_free(hc_session *s, hc_sframe *sf, hc_iter *it) {
     if (!it) return;
-    for (uint32_t k = 0; it->slots && k < sf->n_slots; k++)
+    for (uint32_t k = 0; k < sf->n_slots; k++)
         hc_val_release(s, &it->slots[k]);
-    bool whole = it->slots && it->slot_dead && it->pending && it->dead && it->merge && it->fired;
-    if (!whole || (sf->n_spare >= MAX_SPARE && !it->in_arena)) {
+    if (sf->n_spare >= MAX_SPARE && !it->in_arena) {
         iter_dealloc(s, it);
         return;
     }
@@ -161,10 +157,7 @@ static hc_status get_iter(hc_session *s, hc_frame *f, uint32_t iter, hc_iter **o
             f->cap_iters = cap;
         }
         hc_iter *it = iter_alloc(s, sf);
-        if (!it || !it->fired) {
-            iter_free(s, sf, it);
-            return s->ctx->status ? s->ctx->status : HC_NOMEM;
-        }
+        if (!it) return s->ctx->status ? s->ctx->status : HC_NOMEM;
         uint32_t k = f->n_iters++;
         f->iters[k] = it;
         if (k > 0) {

@@ -55,7 +55,7 @@ void hc_session_free(hc_session *s) {
     hc_exec_free_spares(s);
     for (size_t i = 0; i < s->n_outputs; i++)
         hc_val_release(s, &s->outputs[i].val);
-    hc_exec_unfold(s, true);
+    hc_exec_unfold(s);
     hc_exec_free_buffers(s);
     hc_dealloc(s->ctx, s->queue);
     hc_ctx *ctx = s->ctx;
