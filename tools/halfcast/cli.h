@@ -30,6 +30,9 @@ void hc_cli_progress_done(void);
 /* A whole non-negative number from an option value; -1 when it is not one. */
 int hc_cli_count(const char *v);
 
+/* --format's value ("pb" or "pbtxt") into *fmt; otherwise a usage error for cmd (exit 2). */
+int hc_cli_format(const char *cmd, const char *v, hc_format *fmt);
+
 /* Long-option parsing shared by the commands. */
 typedef enum { HC_OPT_FLAG, HC_OPT_VALUE } hc_opt_kind;
 typedef struct hc_opt {

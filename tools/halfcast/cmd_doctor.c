@@ -96,9 +96,7 @@ static int parse(int argc, char **argv, args *a) {
             a->all = true;
             break;
         case O_FORMAT:
-            if (strcmp(v, "pb") && strcmp(v, "pbtxt"))
-                return hc_cli_usage_error("doctor", "--format takes 'pb' or 'pbtxt'");
-            a->format = !strcmp(v, "pb") ? HC_FORMAT_PB : HC_FORMAT_PBTXT;
+            if (hc_cli_format("doctor", v, &a->format)) return HC_EXIT_USAGE;
             break;
         case O_JSON:
             a->json = true;

@@ -128,6 +128,13 @@ int hc_opt_next(const char *cmd, const hc_opt *opts, int argc, char **argv, hc_o
     return o->id;
 }
 
+int hc_cli_format(const char *cmd, const char *v, hc_format *fmt) {
+    if (strcmp(v, "pb") && strcmp(v, "pbtxt"))
+        return hc_cli_usage_error(cmd, "--format takes 'pb' or 'pbtxt'");
+    *fmt = !strcmp(v, "pb") ? HC_FORMAT_PB : HC_FORMAT_PBTXT;
+    return 0;
+}
+
 int hc_cli_count(const char *v) {
     char *end;
     errno = 0;
